@@ -1,0 +1,5 @@
+import sys
+
+from posec3d.cli import main
+
+sys.exit(main())
