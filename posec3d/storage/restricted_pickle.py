@@ -1,0 +1,91 @@
+"""Load official mmaction2/pyskl pickles without letting them run code.
+
+A pickle can call any importable function while loading; the official annotation files only
+need plain containers, numpy arrays and numpy scalars, so everything else is refused.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import pickle
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from .errors import PoseFileError
+
+
+def _allowed_globals() -> dict[tuple[str, str], Any]:
+    """The (module, name) pairs official pose pickles reference, mapped to safe objects.
+
+    numpy's reconstructors are taken from numpy's own __reduce__ so that they are the installed
+    version's objects, whichever module name (numpy.core in 1.x, numpy._core in 2.x) wrote them.
+    """
+    reconstruct = np.empty(0).__reduce__()[0]
+    scalar = np.float64(0).__reduce__()[0]
+    frombuffer = np.empty(1).__reduce_ex__(5)[0]  # protocol 5 arrays
+    allowed: dict[tuple[str, str], Any] = {
+        ("numpy", "ndarray"): np.ndarray,
+        ("numpy", "dtype"): np.dtype,
+    }
+    for package in ("numpy.core", "numpy._core"):
+        allowed[(f"{package}.multiarray", "_reconstruct")] = reconstruct
+        allowed[(f"{package}.multiarray", "scalar")] = scalar
+        allowed[(f"{package}.numeric", "_frombuffer")] = frombuffer
+    # Protocol 2 (mmcv.dump's default) spells builtins "__builtin__" and writes bytes through
+    # _codecs.encode (empty bytes as bytes()); sets, bytearrays and complex numbers are reduced
+    # to their constructors.
+    for module in ("builtins", "__builtin__"):
+        for builtin in (set, frozenset, bytes, bytearray, complex):
+            allowed[(module, builtin.__name__)] = builtin
+    allowed[("_codecs", "encode")] = _latin1_encode
+    allowed[("collections", "OrderedDict")] = collections.OrderedDict
+    return allowed
+
+
+def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
+    """Protocol 2's way of storing bytes, limited to the encodings pickle itself writes."""
+    if encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError(f"unexpected bytes encoding {encoding!r}")
+    return text.encode(encoding)
+
+
+_ALLOWED = _allowed_globals()
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """An Unpickler that resolves only the globals plain containers and numpy data need."""
+
+    def __init__(self, file: BinaryIO, source: str) -> None:
+        super().__init__(file)
+        self._source = source
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return _ALLOWED[(module, name)]
+        except KeyError:
+            raise PoseFileError(
+                f"{self._source}: refusing to load '{module}.{name}': only plain containers, "
+                "numpy arrays and scalars are allowed"
+            ) from None
+
+
+def load_pickle_restricted(path: str | os.PathLike[str]) -> Any:
+    """Unpickle `path` allowing only plain containers, numpy arrays and numpy scalars.
+
+    The file's dtypes are kept (official pose files hold float16); `load_poses` normalises.
+    Raises PoseFileError for a missing, unreadable, truncated or forbidden pickle.
+    """
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as file:
+            return RestrictedUnpickler(file, source).load()
+    except PoseFileError:
+        raise
+    except OSError as error:
+        raise PoseFileError(f"{source}: cannot read: {error.strerror or error}") from error
+    except Exception as error:  # any decoding failure of untrusted bytes means a corrupt file
+        raise PoseFileError(
+            f"{source}: not a readable pickle ({type(error).__name__}: {error})"
+        ) from error
