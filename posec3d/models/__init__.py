@@ -1,0 +1,60 @@
+"""The action recognition models, by name: `build_model("pose-slowonly", num_classes=99)`.
+
+To add a model, write one module in this package and decorate its nn.Module class with
+`@register_model("my-model")`; importing this package imports all its modules, nothing else changes.
+
+A model has `forward(x) -> logits [N, num_classes]`, its classifier as `fc`, `input_kind`
+("volume": [N, C, T, H, W]; "coordinates": [N, M, T, V, C]), `default_input_shape` (one sample,
+the paper's input) and takes `num_classes` and a `seed` for its initial weights.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable
+from typing import TypeVar
+
+import torch
+from torch import nn
+
+ModelClass = TypeVar("ModelClass", bound=type[nn.Module])
+
+MODELS: dict[str, type[nn.Module]] = {}
+
+
+def register_model(name: str) -> Callable[[ModelClass], ModelClass]:
+    """Class decorator that makes a model buildable by `name`."""
+
+    def register(cls: ModelClass) -> ModelClass:
+        if name in MODELS:
+            raise ValueError(f"model name {name!r} is taken by {MODELS[name].__qualname__}")
+        MODELS[name] = cls
+        return cls
+
+    return register
+
+
+def build_model(name: str, num_classes: int, **kwargs: object) -> nn.Module:
+    """The model registered as `name`, with `num_classes` outputs and its options `kwargs`.
+
+    Construction leaves torch's global random state as it found it; the weights come from the
+    model's own `seed` option.
+    """
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; known models: {', '.join(sorted(MODELS))}")
+    cls = MODELS[name]
+    options = [p for p in inspect.signature(cls).parameters if p != "num_classes"]
+    unknown = sorted(set(kwargs) - set(options))
+    if unknown:
+        raise TypeError(
+            f"model {name!r} has no option {', '.join(map(repr, unknown))}; "
+            f"its options: {', '.join(options)}"
+        )
+    with torch.random.fork_rng(devices=[]):
+        return cls(num_classes=num_classes, **kwargs)
+
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
