@@ -1,0 +1,176 @@
+"""The `posec3d` command: one subcommand per workflow stage, called by the Snakemake rules.
+
+Every subcommand writes its outputs atomically and exits non-zero with a one-line message naming
+the bad file or key on bad input (set POSEC3D_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from posec3d.atomic import write_json
+from posec3d.config import ConfigError, load_run_config, merge, parse_assignment
+
+log = logging.getLogger("posec3d")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    try:
+        args.func(args)
+    except (ConfigError, ValueError, FileNotFoundError, KeyError) as err:
+        if os.environ.get("POSEC3D_DEBUG"):
+            raise
+        print(f"posec3d {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="posec3d", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("synth", help="generate a synthetic dataset analog (scenes with all persons)")
+    p.add_argument("dataset", help="analog preset: gym, ntu60, ntu120, k400, volleyball")
+    p.add_argument("--out", required=True, type=Path, help="scene file to write (.npz)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a preset field, e.g. num_classes=20 (repeatable)")
+    p.add_argument("--progress", action="store_true")
+    p.set_defaults(func=_synth)
+
+    p = sub.add_parser("poses", help="derive a pose source (gt-2d, gt-3d, sensor-3d, ...) from scenes")
+    p.add_argument("--scenes", required=True, type=Path)
+    p.add_argument("--source", required=True)
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_poses)
+
+    p = sub.add_parser("train", help="train a registered model on a pose file")
+    _add_run_config(p)
+    p.add_argument("--poses", required=True, type=Path)
+    p.add_argument("--out", required=True, type=Path, help="run folder (checkpoints, model.pt)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda")
+    p.add_argument("--keep-checkpoints", type=int, default=2)
+    p.add_argument("--progress", action="store_true", help="progress bar within epochs")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("test", help="k-clip testing: class scores and metrics")
+    p.add_argument("--model", required=True, type=Path, help="model.pt written by train")
+    p.add_argument("--poses", required=True, type=Path)
+    p.add_argument("--clips", type=int, default=None, help="clips per video (default: run config)")
+    p.add_argument("--split", default=None, help="split to test (default: the run's val split)")
+    p.add_argument("--scores", required=True, type=Path, help="class-score file to write (.npz)")
+    p.add_argument("--metrics", required=True, type=Path, help="metrics file to write (.json)")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--progress", action="store_true")
+    p.set_defaults(func=_test)
+
+    p = sub.add_parser("fuse", help="late fusion: weighted sum of class-score files")
+    p.add_argument("scores", nargs="+", type=Path)
+    p.add_argument("--weights", nargs="+", type=float, default=None)
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--metrics", type=Path, default=None)
+    p.set_defaults(func=_fuse)
+
+    p = sub.add_parser("count", help="parameters and multiply-adds, counted as the paper does")
+    p.add_argument("model", help="registered model name, e.g. pose-slowonly, msg3d")
+    p.add_argument("--input", required=True, help="one sample's input shape, e.g. 17x48x56x56")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="model argument, e.g. base_channels=16 (repeatable)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(func=_count)
+    return parser
+
+
+def _add_run_config(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", action="append", required=True, metavar="FILE|JSON",
+                   help="run config (YAML/JSON file or inline JSON); later ones override earlier")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key, e.g. train.epochs=3 (repeatable)")
+
+
+def _overrides(pairs: list[str]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for pair in pairs:
+        merged = merge(merged, parse_assignment(pair))
+    return merged
+
+
+def _synth(args: argparse.Namespace) -> None:
+    from posec3d.storage import save_poses
+    from posec3d.synth import generate, synth_config
+
+    cfg = synth_config(args.dataset, **_overrides(args.overrides))
+    scenes = generate(cfg, seed=args.seed, progress=args.progress)
+    save_poses(scenes, args.out)
+    log.info("wrote %s: %d clips", args.out, len(scenes["annotations"]))
+
+
+def _poses(args: argparse.Namespace) -> None:
+    from posec3d.storage import load_poses, save_poses
+    from posec3d.synth import pose_source
+
+    poses = pose_source(load_poses(args.scenes), args.source, seed=args.seed)
+    save_poses(poses, args.out)
+    log.info("wrote %s (%s): %d clips", args.out, args.source, len(poses["annotations"]))
+
+
+def _train(args: argparse.Namespace) -> None:
+    from posec3d.engine.trainer import train
+
+    cfg = load_run_config(args.config, args.overrides)
+    train(cfg, args.poses, args.out, device=args.device, progress=args.progress,
+          keep_checkpoints=args.keep_checkpoints)
+
+
+def _test(args: argparse.Namespace) -> None:
+    from posec3d.engine.tester import test
+
+    scores, metrics = test(args.model, args.poses, num_clips=args.clips, split=args.split,
+                           device=args.device, progress=args.progress)
+    scores.save(args.scores)
+    write_json(args.metrics, metrics)
+
+
+def _fuse(args: argparse.Namespace) -> None:
+    from posec3d.engine.fusion import fuse
+    from posec3d.engine.metrics import accuracy_metrics
+
+    fused = fuse(args.scores, args.weights)
+    fused.save(args.out)
+    metrics = accuracy_metrics(fused.scores, fused.labels)
+    log.info("fused %d files: top1 %.2f  mean_class_top1 %.2f", len(args.scores),
+             metrics["top1"], metrics["mean_class_top1"])
+    if args.metrics:
+        write_json(args.metrics, {**metrics, "inputs": [str(p) for p in args.scores],
+                                   "weights": args.weights or [1.0] * len(args.scores)})
+
+
+def _count(args: argparse.Namespace) -> None:
+    from posec3d.complexity import count, format_complexity
+    from posec3d.models import build_model
+
+    try:
+        shape = tuple(int(v) for v in args.input.lower().split("x"))
+    except ValueError:
+        raise ConfigError(f"--input {args.input!r}: expected sizes joined by 'x', e.g. 17x48x56x56")
+    model = build_model(args.model, num_classes=60, **_overrides(args.overrides))
+    c = count(model, shape)
+    if args.json:
+        print(json.dumps({"model": args.model, "input": list(shape), **vars(c)}))
+    else:
+        print(format_complexity(args.model, shape, c))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""From pose clips to model input: datasets, collation and the per-batch device step.
+
+A model declares `input_kind`: "volume" models (Pose-SlowOnly) get pseudo-heatmap volumes,
+"coordinates" models (MS-G3D) get joint coordinates. Per-clip work (sampling, cropping,
+augmentation: cheap numpy on coordinates) runs in DataLoader workers; heatmap rendering runs
+batched on the training device, so a GPU renders its own input.
+
+Randomness is a function of (seed, epoch, clip index) alone, so results do not depend on the
+number of workers or processes, and a resumed run sees the same augmentations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from posec3d.coordinates import CoordinateConfig, prepare_coordinates
+from posec3d.volumes.pipeline import VolumeConfig, collate_coordinates, prepare_clip, render
+
+
+class InputAdapter(Protocol):
+    """Turns clips into a model's input; one implementation per `input_kind`."""
+
+    num_clips: int
+
+    def prepare(self, clip: dict[str, Any], num_clips: int, test_mode: bool,
+                rng: np.random.Generator | None) -> Any: ...
+
+    def collate(self, items: list[Any]) -> Any: ...
+
+    def to_model(self, batch: Any, device: torch.device) -> torch.Tensor: ...
+
+
+class VolumeInput:
+    """Pseudo-heatmap volumes [N * clips, K, T, H, W] rendered on the device."""
+
+    def __init__(self, cfg: VolumeConfig):
+        self.cfg = cfg
+        self.num_clips = cfg.num_clips
+
+    def prepare(self, clip, num_clips, test_mode, rng):
+        cfg = dataclasses.replace(self.cfg, num_clips=num_clips)
+        return prepare_clip(clip, cfg, test_mode=test_mode, rng=rng)
+
+    def collate(self, items):
+        return collate_coordinates(items)
+
+    def to_model(self, batch, device):
+        kp, score = (t.to(device, non_blocking=True) for t in batch)
+        return render(kp, score, self.cfg)
+
+
+class CoordinateInput:
+    """Joint coordinates [N * clips, M, T, V, C] for graph networks."""
+
+    def __init__(self, cfg: CoordinateConfig):
+        self.cfg = cfg
+        self.num_clips = cfg.num_clips
+
+    def prepare(self, clip, num_clips, test_mode, rng):
+        cfg = dataclasses.replace(self.cfg, num_clips=num_clips)
+        return prepare_coordinates(clip, cfg, test_mode=test_mode, rng=rng)
+
+    def collate(self, items):
+        return torch.from_numpy(np.stack(items))
+
+    def to_model(self, batch, device):
+        return batch.to(device, non_blocking=True).flatten(0, 1)
+
+
+def build_input(input_kind: str, cfg: dict[str, Any]) -> InputAdapter:
+    """The adapter for a model's `input_kind`, configured by the run's `input` section."""
+    if input_kind == "volume":
+        return VolumeInput(VolumeConfig.from_dict(cfg))
+    if input_kind == "coordinates":
+        return CoordinateInput(CoordinateConfig.from_dict(cfg))
+    raise ValueError(f"unknown model input kind {input_kind!r}")
+
+
+class ClipDataset(Dataset):
+    """Clips of one split, prepared by an adapter; yields (input, label)."""
+
+    def __init__(self, clips: list[dict[str, Any]], adapter: InputAdapter, *,
+                 test_mode: bool, seed: int, num_clips: int | None = None):
+        self.clips = clips
+        self.adapter = adapter
+        self.test_mode = test_mode
+        self.seed = seed
+        self.num_clips = num_clips or adapter.num_clips
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Select the augmentation stream of `epoch` (training only)."""
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    def __getitem__(self, index: int) -> tuple[Any, int]:
+        clip = self.clips[index]
+        rng = None if self.test_mode else np.random.default_rng([self.seed, self.epoch, index])
+        sample = self.adapter.prepare(clip, self.num_clips, self.test_mode, rng)
+        return sample, int(clip["label"])
+
+    def collate(self, items: list[tuple[Any, int]]) -> tuple[Any, torch.Tensor]:
+        samples, labels = zip(*items)
+        return self.adapter.collate(list(samples)), torch.tensor(labels, dtype=torch.long)

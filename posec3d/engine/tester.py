@@ -1,0 +1,59 @@
+"""Testing a trained model: k-clip class scores for late fusion, and the paper's metrics."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from posec3d.config import RunConfig, from_dict
+from posec3d.engine.checkpoint import load_checkpoint
+from posec3d.engine.distributed import resolve_device
+from posec3d.engine.evaluate import predict
+from posec3d.engine.experiment import load_experiment
+from posec3d.engine.metrics import accuracy_metrics
+from posec3d.engine.scores import ClassScores
+from posec3d.storage import split_clips
+
+log = logging.getLogger("posec3d.test")
+
+
+def test(
+    model_path: str | Path,
+    poses: str | Path,
+    *,
+    num_clips: int | None = None,
+    split: str | None = None,
+    device: str = "auto",
+    num_workers: int = 2,
+    progress: bool = False,
+) -> tuple[ClassScores, dict[str, Any]]:
+    """Scores and metrics of the model in `model_path` on a split of `poses`.
+
+    The run's config travels in the model file; `num_clips` and `split` default to its test
+    settings (k clips per video, softmax averaged) and its validation split. The pose file may
+    differ from the one trained on (cross-annotation testing, Figure 5).
+    """
+    state = load_checkpoint(model_path)
+    cfg = from_dict(RunConfig, state["config"], f"{model_path}:config")
+    exp = load_experiment(cfg, poses)
+    if exp.num_classes != len(state["classes"]):
+        raise ValueError(f"{poses}: {exp.num_classes} classes, but {model_path} was trained on "
+                         f"{len(state['classes'])}")
+    dev = resolve_device(device)
+    model = exp.build_model()
+    model.load_state_dict(state["model"])
+    model.to(dev)
+    split = split or cfg.data.val_split
+    num_clips = num_clips or cfg.test.num_clips
+    dataset = exp.split(split, test_mode=True, num_clips=num_clips)
+    log.info("testing %s on %s/%s: %d videos x %d clip(s)", model_path, poses, split,
+             len(dataset), num_clips)
+    scores, labels = predict(model, dataset, dev, cfg.test.batch_size, num_workers,
+                             amp=cfg.train.amp, progress=progress)
+    frame_dirs = [c["frame_dir"] for c in split_clips(exp.poses, split)]
+    metrics = accuracy_metrics(scores, labels, exp.num_classes)
+    metrics.update(num_clips=num_clips, split=split)
+    log.info("top1 %.2f  mean_class_top1 %.2f  (%d clips)", metrics["top1"],
+             metrics["mean_class_top1"], num_clips)
+    return ClassScores(scores, labels, frame_dirs), metrics
