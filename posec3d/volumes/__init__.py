@@ -1,0 +1,32 @@
+"""Pseudo-heatmap volumes (Sec. 3.2): frame sampling, coordinate transforms, batched rendering.
+
+- sampling: which frames make a clip (uniform, fixed stride)
+- transforms: subject-centred crop, random resized crop, resize and flip, on coordinates
+- heatmaps: joint (Eq. 1) and limb (Eq. 2) volumes in torch, and their left-right flip
+- pipeline: VolumeConfig and the three calls the engine makes (prepare, collate, render)
+"""
+
+from __future__ import annotations
+
+from posec3d.volumes.heatmaps import flip_volume, joint_heatmaps, limb_heatmaps
+from posec3d.volumes.pipeline import (
+    VolumeConfig,
+    collate_coordinates,
+    prepare_clip,
+    render,
+    to_canvas,
+)
+from posec3d.volumes.sampling import fixed_stride_indices, uniform_indices
+
+__all__ = [
+    "VolumeConfig",
+    "collate_coordinates",
+    "fixed_stride_indices",
+    "flip_volume",
+    "joint_heatmaps",
+    "limb_heatmaps",
+    "prepare_clip",
+    "render",
+    "to_canvas",
+    "uniform_indices",
+]
