@@ -1,0 +1,209 @@
+"""Tables as CSV, Markdown and bar charts, and the generated report."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+
+from posec3d.report import write_report
+from posec3d.tables import (Column, Table, TableError, format_value, plot_table, read_csv,
+                            to_markdown, write_csv)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def make_table(name: str = "table4", label_gym: str = "FineGYM (synthetic analog)") -> Table:
+    """Two rows, an accuracy and a parameter column; some cells n/a on one side or both."""
+    return Table(
+        name=name,
+        title=f"Table {name[-1]}: 3D-CNN vs. GCN",
+        rows=["gym", "ntu60"],
+        row_labels={"gym": label_gym, "ntu60": "NTU-60 | XSub"},
+        columns=[Column("cnn_1clip", "3D-CNN 1-clip", "%", "3D-CNN"),
+                 Column("cnn_params", "Params", "M", "3D-CNN")],
+        ours={("gym", "cnn_1clip"): 87.456, ("gym", "cnn_params"): 2.0349,
+              ("ntu60", "cnn_1clip"): None},
+        paper={("gym", "cnn_1clip"): 92.4, ("gym", "cnn_params"): 2.0,
+               ("ntu60", "cnn_1clip"): 93.1, ("ntu60", "cnn_params"): None},
+        provenance={"gym": {"profile": "default", "pose_source": "hq-gt", "git_commit": "abc1234",
+                            "run_ids": "r1;r2"},
+                    "ntu60": {"profile": "default", "pose_source": "hq-gt",
+                              "git_commit": "abc1234"}},
+        notes=["Numbers come from the synthetic world."],
+    )
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_csv_round_trip_with_missing_values(tmp_path: Path) -> None:
+    path = tmp_path / "results" / "table4.csv"
+    write_csv(make_table(), path)
+    gym, ntu = read_csv(path)
+    assert (gym["row"], gym["label"]) == ("gym", "FineGYM (synthetic analog)")
+    assert ntu["label"] == "NTU-60 | XSub"
+    # accuracy to 2 decimals, parameters to 3
+    assert (gym["cnn_1clip"], gym["cnn_1clip_paper"]) == ("87.46", "92.40")
+    assert (gym["cnn_params"], gym["cnn_params_paper"]) == ("2.035", "2.000")
+    # None and absent cells are empty on both sides
+    assert (ntu["cnn_1clip"], ntu["cnn_1clip_paper"]) == ("", "93.10")
+    assert (ntu["cnn_params"], ntu["cnn_params_paper"]) == ("", "")
+    assert [p.name for p in path.parent.iterdir()] == ["table4.csv"]
+
+
+def test_csv_column_order_and_provenance_union(tmp_path: Path) -> None:
+    path = tmp_path / "table4.csv"
+    write_csv(make_table(), path)
+    header = path.read_text().splitlines()[0].split(",")
+    assert header == ["row", "label", "cnn_1clip", "cnn_1clip_paper", "cnn_params",
+                      "cnn_params_paper", "git_commit", "pose_source", "profile", "run_ids"]
+    gym, ntu = read_csv(path)
+    assert (gym["git_commit"], gym["run_ids"]) == ("abc1234", "r1;r2")
+    assert (ntu["profile"], ntu["run_ids"]) == ("default", "")
+
+
+def test_bad_tables_are_refused(tmp_path: Path) -> None:
+    table = make_table()
+    table.ours[("gym", "cnn_10clip")] = 93.0  # a typo'd column name must not vanish silently
+    with pytest.raises(TableError, match=r"table 'table4'.*unknown cell \('gym', 'cnn_10clip'\)"):
+        write_csv(table, tmp_path / "t.csv")
+    table = make_table()
+    table.provenance["gym"]["cnn_1clip"] = "x"
+    with pytest.raises(TableError, match="clash"):
+        write_csv(table, tmp_path / "t.csv")
+    table = make_table()
+    table.paper[("gym", "cnn_1clip")] = float("nan")
+    with pytest.raises(TableError, match="paper value of cell"):
+        to_markdown(table)
+    with pytest.raises(TableError, match="unknown unit 'fps'"):
+        Column("speed", "Speed", "fps")
+    assert not list(tmp_path.iterdir())
+
+
+def test_values_keep_the_units_precision_and_two_significant_digits() -> None:
+    accuracy = [format_value(v, "%", shown=True) for v in (92.04, 0.0, -3.26)]
+    params = [format_value(v, "M", shown=True) for v in (2.8, 0.52, 0.0123)]
+    assert (accuracy, params) == (["92.0", "0.0", "-3.3"], ["2.80", "0.52", "0.012"])
+    assert [format_value(v, "G") for v in (15.9, 0.0042)] == ["15.900", "0.0042"]
+    assert (format_value(None, "M"), format_value(None, "M", shown=True)) == ("", "n/a")
+
+
+def test_read_csv_refuses_other_files(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.csv"
+    path.write_text("top1,top5\n90.0,99.0\n")
+    with pytest.raises(TableError, match="metrics.csv: not a table CSV"):
+        read_csv(path)
+
+
+def test_markdown_shows_ours_over_paper() -> None:
+    text = to_markdown(make_table(), figure="figures/table4.png")
+    lines = text.splitlines()
+    assert lines[0] == "## Table 4: 3D-CNN vs. GCN"
+    assert "|  | 3D-CNN 1-clip (%) | 3D-CNN Params (M) |" in lines
+    assert "| FineGYM (synthetic analog) | 87.5 / 92.4 | 2.03 / 2.00 |" in lines
+    # the pipe in a label is escaped; one side missing shows n/a, both missing one n/a
+    assert r"| NTU-60 \| XSub | n/a / 93.1 | n/a |" in lines
+    assert "![Table 4: 3D-CNN vs. GCN](figures/table4.png)" in lines
+    assert "- Numbers come from the synthetic world." in lines
+    assert "- all rows: profile `default`, pose source `hq-gt`, git commit `abc1234`" in lines
+
+
+def test_markdown_provenance_per_row_when_rows_differ() -> None:
+    table = make_table()
+    table.provenance["ntu60"]["pose_source"] = "lq-det"
+    lines = to_markdown(table).splitlines()
+    assert ("- FineGYM (synthetic analog): profile `default`, pose source `hq-gt`, "
+            "git commit `abc1234`") in lines
+    assert "- NTU-60 | XSub: profile `default`, pose source `lq-det`, git commit `abc1234`" in lines
+
+
+def test_plot_writes_a_deterministic_png(tmp_path: Path) -> None:
+    first, second = tmp_path / "a" / "table4.png", tmp_path / "b" / "table4.png"
+    plot_table(make_table(), first)
+    plot_table(make_table(), second)
+    width, height = png_size(first)
+    assert 600 <= width <= 2500 and 300 <= height <= 1500
+    assert first.read_bytes() == second.read_bytes()
+    # a panel per unit makes the figure taller
+    plot_table(make_table(), second, units=("%", "M"))
+    assert png_size(second)[1] > height
+
+
+def test_plot_a_model_beyond_the_paper(tmp_path: Path) -> None:
+    """A column with no paper value at all draws our bars only, and still plots."""
+    table = make_table()
+    table.columns.append(Column("pa3d", "PA3D", "%"))
+    table.ours[("gym", "pa3d")] = 80.0
+    path = tmp_path / "table4.png"
+    plot_table(table, path)
+    assert png_size(path)[0] >= 600
+
+
+def test_plot_failure_leaves_no_partial_file(tmp_path: Path) -> None:
+    path = tmp_path / "table4.png"
+    path.write_bytes(b"previous figure")
+    # an invalid mathtext label only fails while the PNG is being rendered
+    with pytest.raises(ValueError):
+        plot_table(make_table(label_gym=r"$\notacommand$"), path)
+    with pytest.raises(TableError, match="must end in .png"):
+        plot_table(make_table(), tmp_path / "table4.svg")
+    with pytest.raises(TableError, match=r"no column has a unit in \('G',\)"):
+        plot_table(make_table(), path, units=("G",))
+    with pytest.raises(TableError, match=r"unknown unit\(s\) \['fps'\]"):
+        plot_table(make_table(), path, units=("%", "fps"))
+    assert [p.name for p in tmp_path.iterdir()] == ["table4.png"]
+    assert path.read_bytes() == b"previous figure"
+
+
+def report_args(tmp_path: Path) -> dict:
+    return dict(tables=[make_table("table4"), make_table("table5")],
+                figures={"table4": str(tmp_path / "results" / "figures" / "table4.png")},
+                git_commit="abc1234",
+                header_note="Regenerate: `snakemake --cores all results/report.md`.")
+
+
+def test_report_has_every_table_and_figure(tmp_path: Path) -> None:
+    path = tmp_path / "results" / "report.md"
+    write_report(path=path, profile="default", **report_args(tmp_path))
+    text = path.read_text()
+    assert text.startswith("# posec3d-bench results\n")
+    assert "Profile `default`, code at git commit `abc1234`" in text and "synthetic world" in text
+    assert "Regenerate: `snakemake --cores all results/report.md`." in text
+    for title in ("Table 4: 3D-CNN vs. GCN", "Table 5: 3D-CNN vs. GCN"):
+        assert f"\n## {title}\n" in text
+    # the contents link the headings by GitHub's ids, repeated titles numbered
+    assert "- [Table 4: 3D-CNN vs. GCN](#table-4-3d-cnn-vs-gcn)" in text
+    assert "- [Table 5: 3D-CNN vs. GCN](#table-5-3d-cnn-vs-gcn)" in text
+    assert "![Table 4: 3D-CNN vs. GCN](figures/table4.png)" in text
+    assert text.count("![") == 1
+
+
+def test_report_is_byte_identical_and_names_its_source(tmp_path: Path) -> None:
+    first, second = tmp_path / "results" / "report.md", tmp_path / "results" / "report2.md"
+    write_report(path=first, profile="default", **report_args(tmp_path))
+    write_report(path=second, profile="default", **report_args(tmp_path))
+    assert first.read_bytes() == second.read_bytes()
+
+    args = report_args(tmp_path)
+    args["tables"] = [make_table(label_gym="FineGYM")]
+    args["tables"][0].notes = []
+    write_report(path=first, profile="paper", **args)
+    assert "synthetic" not in first.read_text().lower()
+    assert "paper's datasets" in first.read_text()
+
+
+def test_report_refuses_inconsistent_input(tmp_path: Path) -> None:
+    args = report_args(tmp_path)
+    args["figures"]["table9"] = "table9.png"
+    with pytest.raises(TableError, match=r"unknown table\(s\) \['table9'\]"):
+        write_report(path=tmp_path / "report.md", profile="default", **args)
+    args = report_args(tmp_path)
+    args["tables"].append(make_table("table4"))
+    with pytest.raises(TableError, match=r"\['table4'\] given more than once"):
+        write_report(path=tmp_path / "report.md", profile="default", **args)
+    assert not (tmp_path / "report.md").exists()
