@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from posec3d.atomic import write_json
+from posec3d.atomic import atomic_path, write_json
 from posec3d.config import ConfigError, load_run_config, merge, parse_assignment
 
 log = logging.getLogger("posec3d")
@@ -48,9 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action="store_true")
     p.set_defaults(func=_synth)
 
-    p = sub.add_parser("poses", help="derive a pose source (gt-2d, gt-3d, sensor-3d, ...) from scenes")
-    p.add_argument("--scenes", required=True, type=Path)
-    p.add_argument("--source", required=True)
+    p = sub.add_parser("poses", help="write a pose file: a pose source of synthetic scenes "
+                       "(gt-2d, gt-3d, sensor-3d, ...) or official annotations, imported")
+    p.add_argument("--input", required=True, type=Path,
+                   help="synthetic scene file, or an official annotation file (.pkl)")
+    p.add_argument("--source", required=True, help="pose source name")
+    p.add_argument("--kpfiles", type=Path, default=None,
+                   help="Kinetics-400: folder of the official kpfiles")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_poses)
@@ -60,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--poses", required=True, type=Path)
     p.add_argument("--out", required=True, type=Path, help="run folder (checkpoints, model.pt)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda")
+    p.add_argument("--gpus", type=int, default=0,
+                   help="more than 1: relaunch under torchrun, one DDP process per GPU")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads per process")
     p.add_argument("--keep-checkpoints", type=int, default=2)
     p.add_argument("--progress", action="store_true", help="progress bar within epochs")
     p.set_defaults(func=_train)
@@ -72,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scores", required=True, type=Path, help="class-score file to write (.npz)")
     p.add_argument("--metrics", required=True, type=Path, help="metrics file to write (.json)")
     p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--progress", action="store_true")
     p.set_defaults(func=_test)
 
@@ -89,7 +97,42 @@ def _parser() -> argparse.ArgumentParser:
                    help="model argument, e.g. base_channels=16 (repeatable)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=_count)
+    p = sub.add_parser("track-run", help="log a finished run (config, epochs, tests) to MLflow")
+    p.add_argument("--run-dir", required=True, type=Path)
+    _add_profile(p)
+    p.add_argument("--out", required=True, type=Path, help="record of the MLflow run (.json)")
+    p.set_defaults(func=_track_run)
+
+    p = sub.add_parser("table", help="build a paper table from its runs: CSV, Markdown, chart")
+    p.add_argument("name", help="table declared in params/tables.yaml, e.g. table4")
+    _add_profile(p)
+    p.add_argument("--csv", required=True, type=Path)
+    p.add_argument("--markdown", required=True, type=Path)
+    p.add_argument("--figure", required=True, type=Path)
+    p.add_argument("--tracking", required=True, type=Path, help="record of the table's MLflow run")
+    p.set_defaults(func=_table)
+
+    p = sub.add_parser("report", help="gather the profile's tables into results/report.md")
+    _add_profile(p)
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_report)
     return parser
+
+
+def _add_profile(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", required=True, metavar="FILE|JSON",
+                   help="the workflow profile (params/*.yaml, or its resolved JSON)")
+
+
+def _profile(text: str) -> dict[str, Any]:
+    import yaml
+
+    if text.lstrip().startswith("{"):
+        return json.loads(text)
+    path = Path(text)
+    if not path.is_file():
+        raise ConfigError(f"{path}: profile not found")
+    return yaml.safe_load(path.read_text())
 
 
 def _add_run_config(p: argparse.ArgumentParser) -> None:
@@ -117,25 +160,36 @@ def _synth(args: argparse.Namespace) -> None:
 
 
 def _poses(args: argparse.Namespace) -> None:
-    from posec3d.storage import load_poses, save_poses
-    from posec3d.synth import pose_source
+    from posec3d.storage import load_kinetics, load_poses, save_poses
+    from posec3d.synth import is_scenes, pose_source
 
-    poses = pose_source(load_poses(args.scenes), args.source, seed=args.seed)
+    if args.kpfiles is not None:
+        poses = load_kinetics(args.input, args.kpfiles)
+    else:
+        poses = load_poses(args.input)
+        if is_scenes(poses):
+            poses = pose_source(poses, args.source, seed=args.seed)
     save_poses(poses, args.out)
     log.info("wrote %s (%s): %d clips", args.out, args.source, len(poses["annotations"]))
 
 
 def _train(args: argparse.Namespace) -> None:
+    from posec3d.engine.launch import relaunch_under_torchrun, set_threads
     from posec3d.engine.trainer import train
 
     cfg = load_run_config(args.config, args.overrides)
+    if args.gpus > 1 and "WORLD_SIZE" not in os.environ:
+        relaunch_under_torchrun(args.gpus)
+    set_threads(args.threads)
     train(cfg, args.poses, args.out, device=args.device, progress=args.progress,
           keep_checkpoints=args.keep_checkpoints)
 
 
 def _test(args: argparse.Namespace) -> None:
+    from posec3d.engine.launch import set_threads
     from posec3d.engine.tester import test
 
+    set_threads(args.threads)
     scores, metrics = test(args.model, args.poses, num_clips=args.clips, split=args.split,
                            device=args.device, progress=args.progress)
     scores.save(args.scores)
@@ -154,6 +208,67 @@ def _fuse(args: argparse.Namespace) -> None:
     if args.metrics:
         write_json(args.metrics, {**metrics, "inputs": [str(p) for p in args.scores],
                                    "weights": args.weights or [1.0] * len(args.scores)})
+
+
+def _track_run(args: argparse.Namespace) -> None:
+    from posec3d import plan
+    from posec3d.engine.checkpoint import load_checkpoint
+    from posec3d.table_views import git_commit
+    from posec3d.tracking import log_training_run, tracking_uri
+
+    profile = _profile(args.profile)
+    run = plan.parse_run_dir(args.run_dir)
+    state = load_checkpoint(args.run_dir / "model.pt")
+    tests = {p.stem.removeprefix("test_"): json.loads(p.read_text())
+             for p in sorted(args.run_dir.glob("test_*clip.json"))}
+    uri = tracking_uri(profile["mlflow"].get("tracking_uri"), plan.ROOT)
+    experiment = profile["mlflow"]["experiment"]
+    run_id = log_training_run(
+        uri=uri, experiment=experiment, run_name=run.dir, config=state["config"],
+        history=json.loads((args.run_dir / "history.json").read_text()), tests=tests,
+        artefacts=sorted(args.run_dir.glob("test_*clip.*")),
+        tags={"dataset": run.dataset, "model": run.model, "modality": run.modality,
+              "pose_source": run.poses, "sampling": run.sampling, "seed": str(run.seed),
+              "profile": profile["profile"], "git_commit": git_commit()})
+    write_json(args.out, {"run_id": run_id, "experiment": experiment, "run_name": run.dir})
+    log.info("logged %s to MLflow (%s) as run %s", run.dir, experiment, run_id)
+
+
+def _table(args: argparse.Namespace) -> None:
+    from posec3d import plan
+    from posec3d.table_views import build_table, git_commit
+    from posec3d.tables import plot_table, to_markdown, write_csv
+    from posec3d.tracking import log_table, tracking_uri
+
+    profile = _profile(args.profile)
+    table, _ = build_table(profile, args.name)
+    write_csv(table, args.csv)
+    plot_table(table, args.figure)
+    with atomic_path(args.markdown) as tmp:
+        tmp.write_text(to_markdown(table) + "\n")
+    cells = {f"{row}.{col}": value for (row, col), value in table.ours.items() if value is not None}
+    run_ids = sorted({i for p in table.provenance.values() for i in p["mlflow_run_ids"].split(";") if i})
+    uri = tracking_uri(profile["mlflow"].get("tracking_uri"), plan.ROOT)
+    run_id = log_table(uri=uri, experiment=profile["mlflow"]["experiment"], name=args.name,
+                       csv_path=args.csv, cells=cells, run_ids=run_ids, figures=[args.figure],
+                       tags={"profile": profile["profile"], "git_commit": git_commit()})
+    write_json(args.tracking, {"run_id": run_id, "experiment": profile["mlflow"]["experiment"],
+                               "table": args.name})
+    log.info("wrote %s, %s, %s (MLflow run %s)", args.csv, args.markdown, args.figure, run_id)
+
+
+def _report(args: argparse.Namespace) -> None:
+    from posec3d import plan
+    from posec3d.report import write_report
+    from posec3d.table_views import build_table, git_commit
+
+    profile = _profile(args.profile)
+    names = list(plan.tables_of(profile))
+    tables = [build_table(profile, name)[0] for name in names]
+    figures = {name: plan.table_files(name)["figure"] for name in names}
+    write_report(tables, figures, args.out, profile=profile["profile"], git_commit=git_commit(),
+                 header_note=profile.get("description", ""))
+    log.info("wrote %s (%d tables)", args.out, len(tables))
 
 
 def _count(args: argparse.Namespace) -> None:

@@ -18,6 +18,6 @@ generate (the generator and the pose sources).
 from __future__ import annotations
 
 from .datasets import PRESETS, SynthConfig, synth_config
-from .generate import POSE_SOURCES, generate, pose_source
+from .generate import POSE_SOURCES, generate, is_scenes, pose_source
 
-__all__ = ["POSE_SOURCES", "PRESETS", "SynthConfig", "generate", "pose_source", "synth_config"]
+__all__ = ["POSE_SOURCES", "PRESETS", "SynthConfig", "generate", "is_scenes", "pose_source", "synth_config"]

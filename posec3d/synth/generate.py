@@ -122,6 +122,11 @@ def _clip(staged: Staged, label: int, cfg: SynthConfig, rng: np.random.Generator
 _KEEP = ("frame_dir", "label", "total_frames", "img_shape", "original_shape", "subject", "view", "setup")
 
 
+def is_scenes(dataset: dict[str, Any]) -> bool:
+    """Whether `dataset` is a synthetic scenes dataset (as opposed to a pose file)."""
+    return dataset.get("meta", {}).get("format") == FORMAT
+
+
 def pose_source(scenes: dict[str, Any], source: str, seed: int = 0) -> dict[str, Any]:
     """The annotation dataset a model sees, derived from a scenes dataset.
 

@@ -1,0 +1,172 @@
+"""The experiment plan: which runs a profile's tables need, where their files live, their configs.
+
+A table is a view over runs. `params/tables.yaml` declares each table's columns; a column either
+names a run (dataset x pose source x model x modality x sampling x seed) and a test (k clips), or
+a complexity count. Expanding every requested table's cells gives the union of runs, so a run that
+two tables need trains once. The Snakefile's input functions and the `posec3d table` command both
+read paths from here, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from posec3d.config import merge
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Sampling schemes a run may name: "uniform" (Sec. 3.2) or "stride<N>" (Figure 3's baseline).
+UNIFORM = "uniform"
+
+
+@dataclass(frozen=True, order=True)
+class Run:
+    """One training run of the matrix; its name is its folder under runs/."""
+
+    dataset: str
+    poses: str
+    model: str
+    modality: str
+    sampling: str
+    seed: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.model}_{self.modality}_{self.sampling}_s{self.seed}"
+
+    @property
+    def dir(self) -> str:
+        return f"runs/{self.dataset}/{self.poses}/{self.name}"
+
+    @property
+    def model_file(self) -> str:
+        return f"{self.dir}/model.pt"
+
+    def test_metrics(self, clips: int) -> str:
+        return f"{self.dir}/test_{clips}clip.json"
+
+    def test_scores(self, clips: int) -> str:
+        return f"{self.dir}/test_{clips}clip.npz"
+
+    @property
+    def tracking_file(self) -> str:
+        return f"{self.dir}/mlflow.json"
+
+
+def parse_run_dir(path: str | Path) -> Run:
+    """The run whose folder is `path` (runs/<dataset>/<poses>/<model>_<modality>_<sampling>_s<seed>)."""
+    parts = Path(path).parts[-3:]
+    fields = parts[2].rsplit("_", 3) if len(parts) == 3 else []
+    if len(fields) != 4 or not fields[3].startswith("s") or not fields[3][1:].isdigit():
+        raise ValueError(f"{path}: not a run folder (runs/<dataset>/<poses>/<model>_<modality>_<sampling>_s<seed>)")
+    model, modality, sampling, seed = fields
+    return Run(parts[0], parts[1], model, modality, sampling, int(seed[1:]))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One (row, column) of a table: a tested run, or a complexity count."""
+
+    table: str
+    row: str
+    column: str
+    run: Run | None = None
+    clips: int = 1
+    count_model: str | None = None
+    count_at: str | None = None  # "profile" or "paper"
+
+
+def load_tables(path: str | Path = ROOT / "params" / "tables.yaml") -> dict[str, Any]:
+    """The table declarations (shared by every profile)."""
+    return yaml.safe_load(Path(path).read_text())
+
+
+def tables_of(config: dict[str, Any]) -> dict[str, Any]:
+    """The profile's tables: the shared declarations, rows restricted by the profile."""
+    declared = load_tables(ROOT / config.get("tables_file", "params/tables.yaml"))
+    out = {}
+    for name, spec in config.get("tables", {}).items():
+        if name not in declared:
+            raise ValueError(f"profile table {name!r} is not declared in params/tables.yaml; "
+                             f"declared: {sorted(declared)}")
+        rows = spec.get("rows", declared[name]["rows"])
+        unknown = [r for r in rows if r not in config["datasets"]]
+        if unknown:
+            raise ValueError(f"table {name}: rows {unknown} are not datasets of this profile")
+        out[name] = {**declared[name], "rows": rows}
+    return out
+
+
+def pose_source(config: dict[str, Any], logical: str) -> str:
+    """The concrete pose source behind a table's logical name (e.g. 'main' -> 'gt-2d')."""
+    return config["pose_sources"].get(logical, logical)
+
+
+def cells(config: dict[str, Any], table: str) -> list[Cell]:
+    """Every cell of `table` under this profile."""
+    spec = tables_of(config)[table]
+    out = []
+    for row in spec["rows"]:
+        for col in spec["columns"]:
+            if "run" in col:
+                r = col["run"]
+                run = Run(dataset=row, poses=pose_source(config, r.get("poses", "main")),
+                          model=r["model"], modality=r.get("modality", "joint"),
+                          sampling=r.get("sampling", UNIFORM), seed=int(r.get("seed", config["seed"])))
+                out.append(Cell(table, row, col["name"], run=run, clips=int(col.get("clips", 1))))
+            else:
+                c = col["count"]
+                out.append(Cell(table, row, col["name"], count_model=c["model"], count_at=c["at"]))
+    return out
+
+
+def runs(config: dict[str, Any], tables: list[str] | None = None) -> list[Run]:
+    """The unique runs behind the given tables (all of the profile's tables by default)."""
+    names = tables if tables is not None else list(tables_of(config))
+    return sorted({c.run for t in names for c in cells(config, t) if c.run is not None})
+
+
+def sampling_input(sampling: str) -> dict[str, Any]:
+    """The input settings of a sampling name: 'uniform' or 'stride<N>'."""
+    if sampling == UNIFORM:
+        return {"sampling": "uniform"}
+    if sampling.startswith("stride") and sampling[6:].isdigit():
+        return {"sampling": "fixed_stride", "stride": int(sampling[6:])}
+    raise ValueError(f"unknown sampling {sampling!r}: expected 'uniform' or 'stride<N>'")
+
+
+def run_config(config: dict[str, Any], run: Run) -> dict[str, Any]:
+    """The resolved config of `run`: recipe < profile model settings < dataset settings < run."""
+    model = config["models"][run.model]
+    dataset = config["datasets"][run.dataset]
+    resolved = yaml.safe_load((ROOT / model["recipe"]).read_text())
+    resolved = merge(resolved, model.get("set", {}))
+    resolved = merge(resolved, dataset.get("models", {}).get(run.model, {}))
+    resolved = merge(resolved, {
+        "seed": run.seed,
+        "data": {"train_split": dataset["splits"]["train"], "val_split": dataset["splits"]["val"]},
+    })
+    if "modality" in resolved["input"]:  # heatmap-volume input (recipes of 3D-CNNs name it)
+        resolved = merge(resolved, {"input": {"modality": run.modality, **sampling_input(run.sampling)}})
+    elif run.modality != "joint" or run.sampling != UNIFORM:
+        raise ValueError(f"run {run.dir}: {run.model} takes joint coordinates with uniform sampling")
+    return resolved
+
+
+def pose_file(dataset: str, source: str) -> str:
+    """Where the poses of `dataset` from `source` are stored."""
+    return f"data/{dataset}/poses/{source}.npz"
+
+
+def scenes_file(dataset: str) -> str:
+    return f"data/{dataset}/scenes.npz"
+
+
+def table_files(table: str) -> dict[str, str]:
+    """The outputs of a table target."""
+    return {"csv": f"results/{table}.csv", "markdown": f"results/{table}.md",
+            "figure": f"results/figures/{table}.png", "tracking": f"results/{table}.mlflow.json"}

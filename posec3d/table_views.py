@@ -1,0 +1,117 @@
+"""Fill a declared table from its runs: test metrics, complexity counts, provenance.
+
+The declaration (params/tables.yaml) says what each cell is; `posec3d.plan` says which run and
+file stand behind it; this module reads them and returns a `posec3d.tables.Table`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from posec3d import plan
+from posec3d.tables import Column, Table
+
+ROOT = plan.ROOT
+
+SYNTHETIC_NOTE = ("Our numbers come from the synthetic world (profile {profile}), at scaled-down "
+                  "sizes: compare trends with the paper, not absolute values.")
+
+
+def git_commit(root: Path = ROOT) -> str:
+    """The checkout's commit, with '+dirty' when tracked files have uncommitted changes."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--"], cwd=root).returncode
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha + ("+dirty" if dirty else "")
+
+
+def count_input(config: dict[str, Any], table: str, row: str, model: str,
+                at: str) -> tuple[dict[str, Any], tuple[int, ...]]:
+    """Model options and one clip's input shape for a complexity cell.
+
+    'paper': the recipe's model (paper widths) at the table's declared paper input;
+    'profile': the profile's model at the profile's input size for that dataset.
+    """
+    spec = plan.tables_of(config)[table]
+    if at == "paper":
+        recipe = yaml.safe_load((ROOT / config["models"][model]["recipe"]).read_text())
+        options = {k: v for k, v in recipe["model"].items() if k != "name"}
+        return options, tuple(spec["paper_inputs"][model])
+    run = plan.Run(row, plan.pose_source(config, "main"), model, "joint", plan.UNIFORM, config["seed"])
+    resolved = plan.run_config(config, run)
+    options = {k: v for k, v in resolved["model"].items() if k != "name"}
+    inp = resolved["input"]
+    if "modality" in inp:  # heatmap volume: K x T x H x W
+        return options, (options.get("in_channels", 17), inp["clip_len"], *inp["size"])
+    return options, (inp["num_person"], inp["clip_len"], 17, options.get("in_channels", 3))
+
+
+def _complexity(model: str, options: dict[str, Any], shape: tuple[int, ...]) -> tuple[float, float]:
+    from posec3d.complexity import count
+    from posec3d.models import build_model
+
+    c = count(build_model(model, num_classes=60, **options), shape)
+    return c.params / 1e6, c.macs / 1e9
+
+
+def build_table(config: dict[str, Any], name: str, root: Path = ROOT) -> tuple[Table, list[str]]:
+    """The filled table and the run folders behind it (paths relative to `root`)."""
+    spec = plan.tables_of(config)[name]
+    columns = [Column(c["name"], c["label"], c["unit"], c.get("group", "")) for c in spec["columns"]]
+    paper = {(row, c["name"]): (c.get("paper") or {}).get(row)
+             for row in spec["rows"] for c in spec["columns"]}
+    ours: dict[tuple[str, str], float | None] = {}
+    runs_of_row: dict[str, set[str]] = {row: set() for row in spec["rows"]}
+    counted: dict[tuple[str, str], tuple[float, float]] = {}
+    unit = {c["name"]: c["unit"] for c in spec["columns"]}
+    for cell in plan.cells(config, name):
+        if cell.run is not None:
+            metrics = json.loads((root / cell.run.test_metrics(cell.clips)).read_text())
+            metric = config["datasets"][cell.row]["metric"]
+            ours[(cell.row, cell.column)] = metrics[metric]
+            runs_of_row[cell.row].add(cell.run.dir)
+        else:
+            options, shape = count_input(config, name, cell.row, cell.count_model, cell.count_at)
+            key = (cell.count_model, json.dumps([options, shape], sort_keys=True))
+            if key not in counted:
+                counted[key] = _complexity(cell.count_model, options, shape)
+            params, gmacs = counted[key]
+            ours[(cell.row, cell.column)] = params if unit[cell.column] == "M" else gmacs
+    commit = git_commit(root)
+    provenance = {
+        row: {
+            "profile": config["profile"],
+            "pose_source": plan.pose_source(config, "main"),
+            "git_commit": commit,
+            "metric": config["datasets"][row]["metric"],
+            "run_ids": ";".join(sorted(runs_of_row[row])),
+            "mlflow_run_ids": ";".join(_mlflow_ids(root, sorted(runs_of_row[row]))),
+        }
+        for row in spec["rows"]
+    }
+    notes = list(spec.get("notes", []))
+    if not config.get("datasets_are_official", False):
+        notes.insert(0, SYNTHETIC_NOTE.format(profile=config["profile"]))
+    table = Table(
+        name=name, title=spec["title"], rows=list(spec["rows"]),
+        row_labels={row: config["datasets"][row].get("label", row) for row in spec["rows"]},
+        columns=columns, ours=ours, paper=paper, provenance=provenance, notes=notes,
+    )
+    return table, sorted(set().union(*runs_of_row.values()))
+
+
+def _mlflow_ids(root: Path, run_dirs: list[str]) -> list[str]:
+    ids = []
+    for run_dir in run_dirs:
+        record = root / run_dir / "mlflow.json"
+        if record.is_file():
+            ids.append(json.loads(record.read_text())["run_id"])
+    return ids

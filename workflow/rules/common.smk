@@ -1,0 +1,74 @@
+# Helper functions of the rules: thin wrappers around posec3d.plan, which knows the runs
+# behind every table and where their files live.
+
+import json
+import shlex
+
+from posec3d import plan
+
+PROFILE_JSON = json.dumps(config, sort_keys=True)
+TABLES = list(plan.tables_of(config))
+RUNS = plan.runs(config)
+RUN_BY_DIR = {run.dir: run for run in RUNS}
+
+
+wildcard_constraints:
+    dataset=r"[a-z0-9]+",
+    source=r"[a-z0-9-]+",
+    run=r"[a-z0-9-]+_(joint|limb)_[a-z0-9]+_s\d+",
+    clips=r"\d+",
+    table=r"table[0-9a-z]+",
+
+
+def all_targets():
+    """The report, which pulls in every table of the profile."""
+    return ["results/report.md"]
+
+
+def run_of(wildcards):
+    return RUN_BY_DIR[f"runs/{wildcards.dataset}/{wildcards.source}/{wildcards.run}"]
+
+
+def poses_of_run(wildcards):
+    run = run_of(wildcards)
+    return plan.pose_file(run.dataset, run.poses)
+
+
+def run_config_json(wildcards):
+    """The resolved run config: recipe < profile < dataset < run (params: edits rerun it)."""
+    return json.dumps(plan.run_config(config, run_of(wildcards)), sort_keys=True)
+
+
+def synth_of(wildcards):
+    return config["datasets"][wildcards.dataset]["synth"]
+
+
+def official_annotations(wildcards):
+    return config["datasets"][wildcards.dataset]["annotations"][wildcards.source]
+
+
+def is_synthetic(dataset):
+    return "synth" in config["datasets"][dataset]
+
+
+def train_gpus():
+    return int(config.get("resources", {}).get("train_gpus", 0))
+
+
+def train_threads():
+    return int(config.get("resources", {}).get("train_threads", 1))
+
+
+def tests_of_run(wildcards):
+    """Every test a profile's tables ask of this run (k-clip metrics and scores)."""
+    run = run_of(wildcards)
+    clips = sorted({c.clips for t in TABLES for c in plan.cells(config, t) if c.run == run})
+    return [run.test_metrics(k) for k in clips] + [run.test_scores(k) for k in clips]
+
+
+def table_inputs(wildcards):
+    """Metrics and tracking records of every run behind a table."""
+    cells = plan.cells(config, wildcards.table)
+    metrics = sorted({c.run.test_metrics(c.clips) for c in cells if c.run})
+    tracking = sorted({c.run.tracking_file for c in cells if c.run})
+    return metrics + tracking

@@ -1,0 +1,44 @@
+# Tables as views over runs (CSV, Markdown, bar chart of ours against the paper, an MLflow run
+# each) and the report that gathers them.
+
+
+rule table:
+    input:
+        table_inputs,
+    output:
+        csv=report(
+            "results/{table}.csv",
+            caption="../report/table.rst",
+            category="Tables",
+            labels={"table": "{table}", "kind": "CSV"},
+        ),
+        markdown="results/{table}.md",
+        figure=report(
+            "results/figures/{table}.png",
+            caption="../report/figure.rst",
+            category="Figures",
+            labels={"table": "{table}", "kind": "bar chart"},
+        ),
+        tracking="results/{table}.mlflow.json",
+    log:
+        "logs/tables/{table}.log",
+    params:
+        profile=PROFILE_JSON,
+    shell:
+        "posec3d table {wildcards.table} --profile {params.profile:q} --csv {output.csv} "
+        "--markdown {output.markdown} --figure {output.figure} --tracking {output.tracking} "
+        "> {log} 2>&1"
+
+
+rule report:
+    input:
+        expand("results/{table}.md", table=TABLES),
+        expand("results/figures/{table}.png", table=TABLES),
+    output:
+        report("results/report.md", caption="../report/report.rst", category="Report"),
+    log:
+        "logs/report.log",
+    params:
+        profile=PROFILE_JSON,
+    shell:
+        "posec3d report --profile {params.profile:q} --out {output} > {log} 2>&1"

@@ -1,0 +1,18 @@
+# Testing: k-clip class scores (for late fusion) and the paper's metrics of a trained run.
+
+
+rule test:
+    input:
+        model="runs/{dataset}/{source}/{run}/model.pt",
+        poses="data/{dataset}/poses/{source}.npz",
+    output:
+        scores="runs/{dataset}/{source}/{run}/test_{clips}clip.npz",
+        metrics="runs/{dataset}/{source}/{run}/test_{clips}clip.json",
+    log:
+        "logs/test/{dataset}/{source}/{run}_{clips}clip.log",
+    threads: train_threads()
+    resources:
+        gpu=min(train_gpus(), 1),
+    shell:
+        "posec3d test --model {input.model} --poses {input.poses} --clips {wildcards.clips} "
+        "--scores {output.scores} --metrics {output.metrics} --threads {threads} > {log} 2>&1"

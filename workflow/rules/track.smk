@@ -1,0 +1,17 @@
+# MLflow: one tracking run per training run (config, per-epoch metrics, test metrics, scores).
+
+
+rule track_run:
+    input:
+        model="runs/{dataset}/{source}/{run}/model.pt",
+        history="runs/{dataset}/{source}/{run}/history.json",
+        tests=tests_of_run,
+    output:
+        "runs/{dataset}/{source}/{run}/mlflow.json",
+    log:
+        "logs/track/{dataset}/{source}/{run}.log",
+    params:
+        profile=PROFILE_JSON,
+    shell:
+        "posec3d track-run --run-dir runs/{wildcards.dataset}/{wildcards.source}/{wildcards.run} "
+        "--profile {params.profile:q} --out {output} > {log} 2>&1"
