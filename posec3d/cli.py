@@ -97,6 +97,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="model argument, e.g. base_channels=16 (repeatable)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=_count)
+    p = sub.add_parser("fetch", help="download a file (official annotations) atomically")
+    p.add_argument("--url", required=True)
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_fetch)
+
     p = sub.add_parser("track-run", help="log a finished run (config, epochs, tests) to MLflow")
     p.add_argument("--run-dir", required=True, type=Path)
     _add_profile(p)
@@ -208,6 +213,12 @@ def _fuse(args: argparse.Namespace) -> None:
     if args.metrics:
         write_json(args.metrics, {**metrics, "inputs": [str(p) for p in args.scores],
                                    "weights": args.weights or [1.0] * len(args.scores)})
+
+
+def _fetch(args: argparse.Namespace) -> None:
+    from posec3d.fetch import download
+
+    download(args.url, args.out)
 
 
 def _track_run(args: argparse.Namespace) -> None:

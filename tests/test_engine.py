@@ -197,3 +197,13 @@ def test_cli_reports_a_bad_pose_file_by_name(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "broken.npz" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_checkpoints_of_another_config_are_not_resumed(tiny_gym: Path, tmp_path: Path) -> None:
+    sources = tiny_cnn(tmp_path)
+    train(load_run_config(sources, ["train.epochs=1"]), tiny_gym, tmp_path / "run")
+    # a wider model in the same folder must start afresh, not load the old weights
+    history = train(load_run_config(sources, ["train.epochs=1", "model.base_channels=8"]),
+                    tiny_gym, tmp_path / "run")
+    assert len(history) == 1
+    assert weights(tmp_path / "run" / "model.pt")["fc.weight"].shape[1] == 8 * 4 * 4

@@ -49,7 +49,7 @@ if [[ -z $mmcv_wheel ]]; then
 fi
 log "OpenMMLab stack"
 "${pip[@]}" -q --no-deps "$mmcv_wheel"
-"${pip[@]}" -q --no-build-isolation --no-binary xtcocotools xtcocotools==1.14.3
+"${pip[@]}" -q --no-binary xtcocotools xtcocotools==1.14.3
 "${pip[@]}" -q --no-deps -r "$root/requirements/openmmlab.txt"
 "${pip[@]}" -q -r "$root/requirements/openmmlab-deps.txt"
 

@@ -91,8 +91,14 @@ def _train(cfg: RunConfig, poses: Path, out: Path, ctx: DistContext, progress: b
 
     ckpt_dir = out / CHECKPOINT_DIR
     resume_from = latest_checkpoint(ckpt_dir)
-    if resume_from is not None:
-        state = load_checkpoint(resume_from, map_location=ctx.device)
+    state = load_checkpoint(resume_from, map_location=ctx.device) if resume_from else None
+    if state is not None and state.get("config") != cfg.to_dict():
+        if ctx.is_main:
+            log.info("checkpoints in %s are of another config: starting afresh", ckpt_dir)
+            prune_checkpoints(ckpt_dir, keep=0)
+        ctx.barrier()
+        state = None
+    if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -130,6 +136,7 @@ def _train(cfg: RunConfig, poses: Path, out: Path, ctx: DistContext, progress: b
         if ctx.is_main:
             log.info(_epoch_line(record, tc.epochs))
             state = {
+                "config": cfg.to_dict(),
                 "epoch": epoch + 1,
                 "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(),

@@ -44,7 +44,17 @@ def synth_of(wildcards):
 
 
 def official_annotations(wildcards):
-    return config["datasets"][wildcards.dataset]["annotations"][wildcards.source]
+    return config["datasets"][wildcards.dataset]["annotations"][wildcards.source]["path"]
+
+
+def official_url(wildcards):
+    """The download address of an official annotation file named in the profile."""
+    path = f"data/official/{wildcards.file}"
+    for dataset in config["datasets"].values():
+        for entry in dataset.get("annotations", {}).values():
+            if entry["path"] == path and entry.get("url"):
+                return entry["url"]
+    raise ValueError(f"{path}: no profile dataset names a url for it; put the file there yourself")
 
 
 def is_synthetic(dataset):

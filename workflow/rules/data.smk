@@ -40,3 +40,14 @@ rule poses:
     shell:
         "posec3d poses --input {input} --source {wildcards.source} {params.kpfiles} "
         "--out {output} > {log} 2>&1"
+
+
+rule fetch_annotations:
+    output:
+        "data/official/{file}",
+    log:
+        "logs/fetch/{file}.log",
+    params:
+        url=official_url,
+    shell:
+        "posec3d fetch --url {params.url:q} --out {output} > {log} 2>&1"
