@@ -49,7 +49,10 @@ if [[ -z $mmcv_wheel ]]; then
 fi
 log "OpenMMLab stack"
 "${pip[@]}" -q --no-deps "$mmcv_wheel"
-"${pip[@]}" -q --no-binary xtcocotools xtcocotools==1.14.3
+# xtcocotools' setup.py imports numpy and needs Cython but declares neither: build it in this
+# environment (numpy 2), not in an isolated one.
+"${pip[@]}" -q "cython>=3,<4"
+"${pip[@]}" -q --no-build-isolation --no-binary xtcocotools xtcocotools==1.14.3
 "${pip[@]}" -q --no-deps -r "$root/requirements/openmmlab.txt"
 "${pip[@]}" -q -r "$root/requirements/openmmlab-deps.txt"
 
