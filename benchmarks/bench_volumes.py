@@ -1,17 +1,26 @@
 """How fast are heatmap volumes rendered? Batched torch path vs the plain reference loops.
 
-Renders 17x48x56x56 volumes (the paper's Pose-SlowOnly input) from random coordinates, for
-joints and limbs, 1 and 2 persons, with posec3d.volumes.heatmaps (N volumes per call) and
-with the per-frame, per-channel, per-person reference of tests/reference_heatmaps.py (the
-oracle the tests check the fast path against). Also times allocating and filling a fresh
-output batch, a floor that no renderer returning new tensors can beat.
+Renders 17x48x56x56 volumes (the paper's Pose-SlowOnly input), joints and limbs, 1 and 2
+persons, three ways:
+- reused: posec3d.volumes.heatmaps rendering each batch into the same output buffer, as
+  training does (posec3d.data.VolumeInput);
+- fresh: the same, into a newly allocated output every call (first-touch page faults and all);
+- reference: the per-frame, per-channel, per-person loops of tests/reference_heatmaps.py,
+  the oracle the tests check the fast path against.
+Limb maps are computed only near their limbs, so their speed depends on the poses. Rows
+"synthetic" render poses as training sees them: synthetic NTU-60-analog clips (16 one-person,
+16 two-person) through prepare_clip's training transforms. Rows "scattered" put every joint
+anywhere in the middle of the canvas: a worst case of long limbs crossing in all directions.
+Also prints two memory floors: zeroing the reused batch, and allocating and filling a new one.
 
-    .venv/bin/python benchmarks/bench_volumes.py [--batch 16] [--threads 2] [--device cpu]
+    .venv/bin/python benchmarks/bench_volumes.py [--batch 16] [--threads 1] [--device cpu]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import sys
 import time
 from collections.abc import Callable
@@ -22,7 +31,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.reference_heatmaps
 
-from posec3d.skeleton import NUM_JOINTS  # noqa: E402
+from posec3d.skeleton import NUM_JOINTS, NUM_LIMBS  # noqa: E402
+from posec3d.synth import generate, pose_source, synth_config  # noqa: E402
+from posec3d.volumes import VolumeConfig, prepare_clip  # noqa: E402
 from posec3d.volumes.heatmaps import joint_heatmaps, limb_heatmaps  # noqa: E402
 from tests.reference_heatmaps import (  # noqa: E402
     reference_joint_heatmaps,
@@ -32,6 +43,9 @@ from tests.reference_heatmaps import (  # noqa: E402
 CLIP_LEN, SIZE = 48, (56, 56)
 FAST = {"joint": joint_heatmaps, "limb": limb_heatmaps}
 REFERENCE = {"joint": reference_joint_heatmaps, "limb": reference_limb_heatmaps}
+CHANNELS = {"joint": NUM_JOINTS, "limb": NUM_LIMBS}
+
+Poses = tuple[np.ndarray, np.ndarray]  # kp [N, M, T, V, 2], score [N, M, T, V]
 
 
 def best_seconds(fn: Callable[[], object], repeats: int, device: torch.device) -> float:
@@ -49,8 +63,20 @@ def best_seconds(fn: Callable[[], object], repeats: int, device: torch.device) -
     return min(times)
 
 
-def poses(rng: np.random.Generator, n: int, persons: int) -> tuple[np.ndarray, np.ndarray]:
-    """Joints scattered over the middle of the canvas, scores in [0, 1]."""
+def synthetic_poses(n: int, persons: int, seed: int = 0) -> Poses:
+    """n volumes' coordinates from synthetic NTU-60-analog clips with `persons` persons each."""
+    clips = pose_source(generate(synth_config("ntu60", clips_per_class=1), seed=seed), "gt-2d")
+    clips = [clip for clip in clips["annotations"] if len(clip["keypoint"]) == persons]
+    if len(clips) < n:
+        raise SystemExit(f"only {len(clips)} synthetic clips with {persons} persons, need {n}")
+    cfg, rng = VolumeConfig(clip_len=CLIP_LEN, size=SIZE), np.random.default_rng(seed)
+    items = [prepare_clip(clip, cfg, test_mode=False, rng=rng) for clip in clips[:n]]
+    return np.concatenate([kp for kp, _ in items]), np.concatenate([score for _, score in items])
+
+
+def scattered_poses(n: int, persons: int, seed: int = 0) -> Poses:
+    """Joints scattered uniformly over the middle of the canvas, scores in [0, 1]."""
+    rng = np.random.default_rng(seed)
     kp = rng.uniform(8, 48, (n, persons, CLIP_LEN, NUM_JOINTS, 2)).astype(np.float32)
     score = rng.uniform(0, 1, (n, persons, CLIP_LEN, NUM_JOINTS)).astype(np.float32)
     return kp, score
@@ -61,33 +87,45 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=16, help="volumes per fast-path call")
     parser.add_argument("--reference-volumes", type=int, default=2,
                         help="volumes the reference renders per timed call")
-    parser.add_argument("--repeats", type=int, default=3, help="timed calls; the best counts")
+    parser.add_argument("--repeats", type=int, default=5, help="timed calls; the best counts")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    rng = np.random.default_rng(0)
-    shape = (args.batch, NUM_JOINTS, CLIP_LEN, *SIZE)
-    floor = args.batch / best_seconds(
-        lambda: torch.empty(shape, device=device).fill_(1.0), args.repeats, device)
+    batch_shape = (args.batch, NUM_JOINTS, CLIP_LEN, *SIZE)
 
-    print(f"device {args.device}, torch {torch.__version__}, {torch.get_num_threads()} threads; "
+    def per_second(volumes: int, fn: Callable[[], object]) -> float:
+        return volumes / best_seconds(fn, args.repeats, device)
+
+    print(f"{platform.machine()}, {os.cpu_count()} CPUs; device "
+          f"{args.device}, torch {torch.__version__}, {torch.get_num_threads()} threads; "
           f"17x{CLIP_LEN}x{SIZE[0]}x{SIZE[1]} volumes, batch {args.batch}")
-    print(f"fresh output batch (allocate + fill): {floor:.0f} volumes/s\n")
-    print("| modality | persons | fast (vol/s) | reference (vol/s) | speed-up |")
-    print("| --- | --- | --- | --- | --- |")
-    for modality in ("joint", "limb"):
-        for persons in (1, 2):
-            kp, score = poses(rng, args.batch, persons)
-            kp_t, score_t = torch.from_numpy(kp).to(device), torch.from_numpy(score).to(device)
-            fast = args.batch / best_seconds(
-                lambda: FAST[modality](kp_t, score_t, SIZE), args.repeats, device)
-            few = slice(0, args.reference_volumes)
-            ref = args.reference_volumes / best_seconds(
-                lambda: REFERENCE[modality](kp[few], score[few], SIZE), args.repeats, device)
-            print(f"| {modality} | {persons} | {fast:.0f} | {ref:.1f} | {fast / ref:.1f}x |")
+    print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    zeroing = per_second(args.batch, torch.empty(batch_shape, device=device).zero_)
+    fresh_fill = per_second(args.batch, lambda: torch.empty(batch_shape, device=device).fill_(1))
+    print(f"memory floors: zeroing the reused batch {zeroing:.0f} volumes/s, "
+          f"allocating and filling a new one {fresh_fill:.0f} volumes/s\n")
+    print("| poses | modality | persons | reused (vol/s) | fresh (vol/s) | reference (vol/s) "
+          "| speed-up, reused | speed-up, fresh |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for poses_name, poses in (("synthetic", synthetic_poses), ("scattered", scattered_poses)):
+        for modality in ("joint", "limb"):
+            for persons in (1, 2):
+                kp, score = poses(args.batch, persons)
+                kp_t, score_t = torch.from_numpy(kp).to(device), torch.from_numpy(score).to(device)
+                fast = FAST[modality]
+                out = torch.empty((args.batch, CHANNELS[modality], CLIP_LEN, *SIZE),
+                                  device=device)  # first touched by the warm-up call
+                reused = per_second(args.batch, lambda: fast(kp_t, score_t, SIZE, out=out))
+                fresh = per_second(args.batch, lambda: fast(kp_t, score_t, SIZE))
+                few = slice(0, args.reference_volumes)
+                ref = per_second(args.reference_volumes,
+                                 lambda: REFERENCE[modality](kp[few], score[few], SIZE))
+                print(f"| {poses_name} | {modality} | {persons} | {reused:.0f} | {fresh:.0f} | "
+                      f"{ref:.1f} | {reused / ref:.1f}x | {fresh / ref:.1f}x |")
+    print("\nload average at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

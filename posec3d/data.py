@@ -36,11 +36,18 @@ class InputAdapter(Protocol):
 
 
 class VolumeInput:
-    """Pseudo-heatmap volumes [N * clips, K, T, H, W] rendered on the device."""
+    """Pseudo-heatmap volumes [N * clips, K, T, H, W] rendered on the device.
+
+    Every batch is rendered into the same buffer (a new one when the shape or device
+    changes): fresh memory costs page faults that take longer than rendering into it. So a
+    volume returned by to_model is overwritten by the next call; the training and test loops
+    are done with a batch (forward and backward) before they ask for the next.
+    """
 
     def __init__(self, cfg: VolumeConfig):
         self.cfg = cfg
         self.num_clips = cfg.num_clips
+        self._volumes: torch.Tensor | None = None
 
     def prepare(self, clip, num_clips, test_mode, rng):
         cfg = dataclasses.replace(self.cfg, num_clips=num_clips)
@@ -51,7 +58,19 @@ class VolumeInput:
 
     def to_model(self, batch, device):
         kp, score = (t.to(device, non_blocking=True) for t in batch)
-        return render(kp, score, self.cfg)
+        shape = (kp.shape[0] * kp.shape[1], self.cfg.channels, kp.shape[3], *self.cfg.size)
+        return render(kp, score, self.cfg, out=self._buffer(shape, kp.device))
+
+    def _buffer(self, shape: tuple[int, ...], device: torch.device) -> torch.Tensor:
+        volumes = self._volumes
+        if volumes is None or volumes.shape != shape or volumes.device != device:
+            self._volumes = volumes = None  # let the old buffer go before allocating the new
+            self._volumes = torch.empty(shape, device=device)
+        return self._volumes
+
+    def __getstate__(self) -> dict[str, Any]:
+        # DataLoader workers get a copy of the dataset and its adapter; not of the buffer.
+        return {**self.__dict__, "_volumes": None}
 
 
 class CoordinateInput:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import pickle
 
 import numpy as np
 import pytest
 import torch
 
 from posec3d.config import ConfigError
+from posec3d.data import VolumeInput
 from posec3d.skeleton import JOINT_FLIP, LIMBS, NUM_JOINTS, NUM_LIMBS
 from posec3d.volumes import (
     VolumeConfig,
@@ -22,6 +24,7 @@ from posec3d.volumes import (
     render,
     uniform_indices,
 )
+from posec3d.volumes.heatmaps import LIMB_CUTOFF
 from posec3d.volumes.transforms import (
     Box,
     box_to_canvas,
@@ -152,6 +155,60 @@ def test_heatmaps_reject_mismatched_inputs():
         joint_heatmaps(kp, torch.zeros(1, 1, 2, NUM_JOINTS), SIZE, combine="mean")
     with pytest.raises(ValueError, match="limbs"):
         limb_heatmaps(kp, torch.zeros(1, 1, 2, NUM_JOINTS), SIZE, limbs=[(0, 17)])
+
+
+@pytest.mark.parametrize("size", [(56, 56), (17, 31)])
+def test_limb_heatmaps_match_eq2_reference_whatever_the_tiling(size):
+    # 56x56: 8x8 tiles, and 17 limbs x 6 frames = 102 maps, more than one CPU block;
+    # 17x31: prime sides, one-pixel tiles.
+    h, w = size
+    kp, score = _poses(np.random.default_rng(20), 1, 2, 6, size)
+    kp[0, 0, 0, 5], kp[0, 0, 0, 7] = (-30.0, 3.0), (w + 30.0, h - 4.0)  # ends off the canvas
+    kp[0, 1, 5, 11], kp[0, 1, 5, 13] = (1.0, 0.5), (w - 1.0, h - 0.5)  # the canvas diagonal
+    score[0, :, :, [5, 7, 11, 13]] = 1.0
+    fast = limb_heatmaps(*_tensors(kp, score), size)
+    ref = reference_limb_heatmaps(kp, score, size)
+    np.testing.assert_allclose(fast.numpy(), ref, atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("size", [(56, 56), (53, 59)])  # 8x8 tiles; one-pixel tiles
+@pytest.mark.parametrize("weight", [1.0, 0.3, 4.0])
+def test_limb_values_are_exact_down_to_the_cutoff_and_zero_below(size, weight):
+    # Scores above 1 (pose estimators' heatmap peaks can be) reach farther than 1 does.
+    kp = np.zeros((1, 1, 1, NUM_JOINTS, 2), dtype=np.float32)
+    kp[..., 5, :], kp[..., 7, :] = (20.3, 17.8), (33.9, 29.2)
+    score = np.zeros((1, 1, 1, NUM_JOINTS), dtype=np.float32)
+    score[..., [5, 7]] = weight
+    limb = LIMBS.index((5, 7))
+    got = limb_heatmaps(*_tensors(kp, score), size, sigma=1.3)[0, limb, 0].numpy()
+    ref = reference_limb_heatmaps(kp, score, size, sigma=1.3)[0, limb, 0]
+    above, below = ref > 1.01 * LIMB_CUTOFF, ref < 0.99 * LIMB_CUTOFF
+    np.testing.assert_allclose(got[above], ref[above], rtol=1e-4)
+    assert np.all(got[below] == 0)
+    assert above.sum() > 300 and below.sum() > 1000  # both sides of the cutoff are tested
+
+
+@pytest.mark.parametrize("heatmaps", [joint_heatmaps, limb_heatmaps])
+@pytest.mark.parametrize("persons", [0, 2])
+@pytest.mark.parametrize("combine", ["sum", "max"])
+def test_rendering_into_a_used_buffer_overwrites_all_of_it(heatmaps, persons, combine):
+    kp, score = _tensors(*_poses(np.random.default_rng(21), 2, persons, 3))
+    fresh = heatmaps(kp, score, SIZE, combine=combine)
+    buffer = torch.full_like(fresh, math.nan)
+    got = heatmaps(kp, score, SIZE, combine=combine, out=buffer)
+    assert got is buffer
+    torch.testing.assert_close(got, fresh, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("heatmaps", [joint_heatmaps, limb_heatmaps])
+def test_out_must_be_a_contiguous_float32_volume_of_the_right_shape(heatmaps):
+    kp, score = _tensors(*_poses(np.random.default_rng(22), 1, 1, 2))
+    channels = NUM_JOINTS if heatmaps is joint_heatmaps else NUM_LIMBS
+    shape = (1, channels, 2, *SIZE)
+    for bad in (torch.empty(1, channels, 2, 20, 23), torch.empty(shape, dtype=torch.float64),
+                torch.empty(1, channels, 2, 24, 20).transpose(-1, -2)):
+        with pytest.raises(ValueError, match="out must be a contiguous float32 tensor"):
+            heatmaps(kp, score, SIZE, out=bad)
 
 
 # --------------------------------------------------------------------------- sampling
@@ -424,6 +481,23 @@ def test_render_gives_one_volume_per_clip(modality, heatmaps):
     assert vol.shape == (4, cfg.channels, 4, 16, 16)
     torch.testing.assert_close(vol[3], heatmaps(kp[1, 1:], score[1, 1:], (16, 16))[0])
 
+
+def test_volume_input_renders_every_batch_into_one_buffer():
+    cfg = VolumeConfig(modality="limb", clip_len=4, size=(16, 16))
+    adapter, cpu = VolumeInput(cfg), torch.device("cpu")
+    rng = np.random.default_rng(23)
+    batches = [adapter.collate([adapter.prepare(_clip(rng), 1, True, None) for _ in range(n)])
+               for n in (2, 2, 1)]
+    first = adapter.to_model(batches[0], cpu)
+    expected = render(*batches[0], cfg)
+    torch.testing.assert_close(first, expected, rtol=0, atol=0)
+    second = adapter.to_model(batches[1], cpu)
+    assert second.data_ptr() == first.data_ptr()  # first is gone: overwritten
+    torch.testing.assert_close(second, render(*batches[1], cfg), rtol=0, atol=0)
+    last = adapter.to_model(batches[2], cpu)  # a smaller batch: a buffer of its own shape
+    assert last.shape == (1, NUM_LIMBS, 4, 16, 16)
+    torch.testing.assert_close(last, render(*batches[2], cfg), rtol=0, atol=0)
+    assert len(pickle.dumps(adapter)) < last.numel()  # DataLoader workers get no buffer
 
 def test_rendered_test_volume_peaks_at_the_joints():
     clip = _clip(np.random.default_rng(18), persons=1, frames=48)

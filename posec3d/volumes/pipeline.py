@@ -166,14 +166,20 @@ def collate_coordinates(
     return torch.from_numpy(kp_batch), torch.from_numpy(score_batch)
 
 
-def render(kp: torch.Tensor, score: torch.Tensor, cfg: VolumeConfig) -> torch.Tensor:
-    """Volumes [N * num_clips, C, T, H, W] from collated coordinates, on their device."""
+def render(
+    kp: torch.Tensor, score: torch.Tensor, cfg: VolumeConfig, out: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Volumes [N * num_clips, C, T, H, W] from collated coordinates, on their device.
+
+    `out`, if given, is a contiguous float32 tensor of that shape to render into (a buffer
+    reused across batches).
+    """
     if kp.ndim != 6:
         raise ValueError(f"kp must be [N, num_clips, M, T, V, 2], got {tuple(kp.shape)}")
     kp, score = kp.flatten(0, 1), score.flatten(0, 1)
     if cfg.modality == "joint":
-        return joint_heatmaps(kp, score, cfg.size, cfg.sigma, cfg.combine)
-    return limb_heatmaps(kp, score, cfg.size, cfg.sigma, combine=cfg.combine)
+        return joint_heatmaps(kp, score, cfg.size, cfg.sigma, cfg.combine, out=out)
+    return limb_heatmaps(kp, score, cfg.size, cfg.sigma, combine=cfg.combine, out=out)
 
 
 def _frame_indices(
