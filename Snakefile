@@ -33,6 +33,13 @@ include: "workflow/rules/track.smk"
 include: "workflow/rules/tables.smk"
 
 
+# bookkeeping jobs run where Snakemake runs (on a cluster: next to the MLflow store)
+localrules:
+    track_run,
+    table,
+    report,
+
+
 rule all:
     input:
         all_targets(),

@@ -157,6 +157,14 @@ def run_config(config: dict[str, Any], run: Run) -> dict[str, Any]:
     return resolved
 
 
+def check_run_configs(config: dict[str, Any]) -> None:
+    """Validate the resolved config of every run of the profile (ConfigError names the key)."""
+    from posec3d.config import RunConfig, from_dict
+
+    for run in runs(config):
+        from_dict(RunConfig, run_config(config, run), f"{run.dir} (models.{run.model})")
+
+
 def pose_file(dataset: str, source: str) -> str:
     """Where the poses of `dataset` from `source` are stored."""
     return f"data/{dataset}/poses/{source}.npz"

@@ -5,11 +5,20 @@ import json
 import shlex
 
 from posec3d import plan
+from posec3d.provenance import restore_output_times
+
+# Outputs pulled by DVC carry the checkout's time: give them back the time Snakemake recorded,
+# so that a fresh clone after `dvc pull` finds everything up to date.
+restore_output_times(".")
 
 PROFILE_JSON = json.dumps(config, sort_keys=True)
+# what MLflow logging reads of the profile (so that a model edit re-logs only its own runs)
+TRACKING_JSON = json.dumps({k: config[k] for k in ("profile", "mlflow")}, sort_keys=True)
 TABLES = list(plan.tables_of(config))
 RUNS = plan.runs(config)
 RUN_BY_DIR = {run.dir: run for run in RUNS}
+# a typo in a hyperparameter stops the workflow now, naming the key, not when its job runs
+plan.check_run_configs(config)
 
 
 wildcard_constraints:

@@ -11,7 +11,7 @@ rule track_run:
     log:
         "logs/track/{dataset}/{source}/{run}.log",
     params:
-        profile=PROFILE_JSON,
+        profile=TRACKING_JSON,
     shell:
         "posec3d track-run --run-dir runs/{wildcards.dataset}/{wildcards.source}/{wildcards.run} "
         "--profile {params.profile:q} --out {output} > {log} 2>&1"

@@ -1,0 +1,282 @@
+"""The workflow end to end: the smoke DAG, its MLflow records, what a params edit reruns, profile
+validation, the DVC round trip between two clones, and the workstation and SLURM profiles.
+
+Real Snakemake, DVC and MLflow on a copy of the project (its working tree, committed into a fresh
+git repository). The smoke DAG runs once per session (37 jobs, two to three minutes on two busy
+cores); every other test is a dry run, a no-op run or a DVC transfer on top of it.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from posec3d import plan
+from posec3d.tracking import find_runs, tracking_uri
+
+for tool in ("snakemake", "dvc", "mlflow"):  # the `workflow` extra
+    pytest.importorskip(tool)
+
+pytestmark = pytest.mark.slow
+
+PROJECT = Path(__file__).resolve().parents[1]
+SMOKE = "params/smoke.yaml"
+FRONT_DOOR = "results/table4.csv"
+TARGETS = (FRONT_DOOR, "results/report.md")
+NOTHING_TO_DO = "Nothing to be done"
+
+
+@dataclass(frozen=True)
+class Smoke:
+    """A copy of the project in which the smoke profile's DAG has run."""
+
+    repo: Path
+    profile: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One job of a dry run's plan."""
+
+    rule: str
+    wildcards: dict[str, str]
+    resources: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        """`rule target`, e.g. 'train runs/gym/gt-2d/msg3d_joint_uniform_s0', 'table table4'."""
+        w = self.wildcards
+        if "run" not in w:
+            return f"{self.rule} {w.get('table', '')}".strip()
+        clips = f" {w['clips']}clip" if "clips" in w else ""
+        return f"{self.rule} runs/{w['dataset']}/{w['source']}/{w['run']}{clips}"
+
+
+def _env(repo: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONPATH"] = str(repo)  # the copy's posec3d (and its plan.ROOT), not the installed one
+    env.pop("MLFLOW_TRACKING_URI", None)  # the copy's own store: <copy>/mlflow.db
+    env["DVC_NO_ANALYTICS"] = "1"
+    for who in ("AUTHOR", "COMMITTER"):
+        env[f"GIT_{who}_NAME"] = "posec3d-bench tests"
+        env[f"GIT_{who}_EMAIL"] = "tests@posec3d-bench.invalid"
+    return env
+
+
+def _completed(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=repo, env=_env(repo), capture_output=True, text=True)
+
+
+def _run(repo: Path, *args: str) -> str:
+    """Run a command in `repo` that must succeed; its stdout and stderr (Snakemake uses both)."""
+    proc = _completed(repo, *args)
+    output = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        raise AssertionError(f"`{' '.join(args)}` failed in {repo} (exit {proc.returncode}):\n"
+                             f"{output[-6000:]}")
+    return output
+
+
+def snakemake(repo: Path, *args: str) -> str:
+    return _run(repo, sys.executable, "-m", "snakemake", *args)
+
+
+def dvc(repo: Path, *args: str) -> str:
+    return _run(repo, sys.executable, "-m", "dvc", *args)
+
+
+def git(repo: Path, *args: str) -> str:
+    return _run(repo, "git", *args)
+
+
+def project_copy(dest: Path) -> Path:
+    """The project's working tree (tracked and untracked files, not ignored ones) as a new repo."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=PROJECT, capture_output=True, check=True).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = PROJECT / name
+        if source.is_file():  # a tracked file deleted in the working tree is left out
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    git(dest, "init", "--quiet")
+    git(dest, "add", "--all")
+    git(dest, "commit", "--quiet", "--message", "Working tree under test")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> Smoke:
+    """The smoke DAG, built once: every table of the smoke profile and the report."""
+    repo = project_copy(tmp_path_factory.mktemp("workflow") / "posec3d-bench")
+    snakemake(repo, "--cores", "all", *TARGETS, "--configfile", SMOKE)
+    return Smoke(repo, yaml.safe_load((repo / SMOKE).read_text()))
+
+
+def planned_jobs(output: str) -> list[Job]:
+    """The jobs a dry run lists, read from its `rule <name>:` blocks."""
+    jobs = []
+    for match in re.finditer(r"^(?:local)?rule (\w+):\n((?:    .*\n?)*)", output, re.MULTILINE):
+        fields = dict(line.strip().split(": ", 1) for line in match.group(2).splitlines()
+                      if ": " in line)
+        jobs.append(Job(match.group(1), _assignments(fields.get("wildcards", "")),
+                        _assignments(fields.get("resources", ""))))
+    return jobs
+
+
+def _assignments(text: str) -> dict[str, str]:
+    """'dataset=gym, source=gt-2d' -> {'dataset': 'gym', 'source': 'gt-2d'}."""
+    return dict(item.split("=", 1) for item in text.split(", ") if "=" in item)
+
+
+def write_profile(profile: dict[str, Any], path: Path, **settings: Any) -> Path:
+    """`profile` with dotted keys set (e.g. `models.msg3d.set.train.epochs`), written to `path`."""
+    edited = copy.deepcopy(profile)
+    for dotted, value in settings.items():
+        *parents, leaf = dotted.split(".")
+        node = edited
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    path.write_text(yaml.safe_dump(edited, sort_keys=False))
+    return path
+
+
+def jobs_after_epochs_edit(smoke: Smoke, repo: Path, tmp_path: Path) -> list[str]:
+    """The jobs a dry run of the front door plans after msg3d's epochs change in the profile."""
+    epochs = smoke.profile["models"]["msg3d"]["set"]["train"]["epochs"] + 1
+    edited = write_profile(smoke.profile, tmp_path / "epochs.yaml",
+                           **{"models.msg3d.set.train.epochs": epochs})
+    output = snakemake(repo, "-n", FRONT_DOOR, "--configfile", str(edited))
+    return sorted(job.name for job in planned_jobs(output))
+
+
+def test_smoke_dag_builds_table4_report_and_logs(smoke: Smoke) -> None:
+    table = plan.tables_of(smoke.profile)["table4"]
+    with open(smoke.repo / FRONT_DOOR, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["row"] for r in rows] == table["rows"] == ["gym", "ntu60", "ntu120", "k400"]
+    columns = [c["name"] for c in table["columns"]]
+    assert set(columns) <= set(rows[0])
+    for row in rows:
+        for name in ("gcn_acc", "cnn_1clip", "cnn_10clip"):
+            assert 0.0 <= float(row[name]) <= 100.0, (row["row"], name)
+    assert "Table 4" in (smoke.repo / "results/report.md").read_text()
+    logs = smoke.repo / "logs"
+    for run in plan.runs(smoke.profile):
+        at = run.dir.removeprefix("runs/")
+        assert (logs / f"train/{at}.log").stat().st_size > 0, run.dir
+        assert (logs / f"track/{at}.log").is_file(), run.dir
+        assert list((logs / "test").glob(f"{at}_*clip.log")), run.dir
+    for dataset in table["rows"]:
+        assert (logs / f"synth/{dataset}.log").is_file()
+    assert (logs / "tables/table4.log").is_file() and (logs / "report.log").is_file()
+
+
+def test_second_invocation_runs_nothing(smoke: Smoke) -> None:
+    outputs = [p for p in (smoke.repo / "runs").rglob("*") if p.is_file()]
+    outputs += [p for p in (smoke.repo / "results").rglob("*") if p.is_file()]
+    before = {p: p.stat().st_mtime_ns for p in outputs}
+    assert NOTHING_TO_DO in snakemake(smoke.repo, "--cores", "all", *TARGETS, "--configfile", SMOKE)
+    assert {p: p.stat().st_mtime_ns for p in outputs} == before
+
+
+def test_mlflow_holds_every_run_and_the_table(smoke: Smoke) -> None:
+    uri = tracking_uri(None, smoke.repo)
+    experiment = smoke.profile["mlflow"]["experiment"]
+    training = {r.info.run_id: r for r in find_runs(uri, experiment, kind="training")}
+    records = {Path(p).parent: json.loads(p.read_text())["run_id"]
+               for p in (smoke.repo / "runs").glob("*/*/*/mlflow.json")}
+    assert sorted(records.values()) == sorted(training)
+    assert len(training) == len(plan.runs(smoke.profile)) == 8
+    for run_dir, run_id in records.items():
+        tracked = training[run_id]
+        assert tracked.info.run_name == run_dir.relative_to(smoke.repo).as_posix()
+        tested = json.loads((run_dir / "test_1clip.json").read_text())
+        assert tracked.data.metrics["test_1clip_top1"] == pytest.approx(tested["top1"])
+    tables = find_runs(uri, experiment, kind="table")
+    assert [t.info.run_id for t in tables] == [
+        json.loads((smoke.repo / "results/table4.mlflow.json").read_text())["run_id"]]
+    assert sorted(tables[0].data.tags["source_runs"].split(",")) == sorted(training)
+
+
+def test_hyperparameter_edit_reruns_only_the_runs_it_reaches(smoke: Smoke, tmp_path: Path) -> None:
+    msg3d = [run for run in plan.runs(smoke.profile) if run.model == "msg3d"]
+    expected = [f"{rule} {run.dir}{clips}" for run in msg3d
+                for rule, clips in (("train", ""), ("test", " 1clip"), ("track_run", ""))]
+    expected.append("table table4")  # and no pose-slowonly job of any rule
+    assert jobs_after_epochs_edit(smoke, smoke.repo, tmp_path) == sorted(expected)
+
+
+@pytest.mark.parametrize(("setting", "value", "named"), [
+    ("seeds", 1, "seeds"),  # unknown top-level key
+    ("datasets.k400.metric", "top5", "top5"),  # a value the schema does not allow
+    ("models.msg3d.set.train.epochz", 2, "epochz"),  # unknown hyperparameter of a run
+])
+def test_wrong_key_or_value_stops_the_run_naming_it(smoke: Smoke, tmp_path: Path, setting: str,
+                                                     value: Any, named: str) -> None:
+    bad = write_profile(smoke.profile, tmp_path / "bad.yaml", **{setting: value})
+    proc = _completed(smoke.repo, sys.executable, "-m", "snakemake", "-n", FRONT_DOOR,
+                      "--configfile", str(bad))
+    output = proc.stdout + proc.stderr  # a dry run logs its errors to stdout
+    assert proc.returncode != 0 and "rule train:" not in output
+    assert named in output
+
+
+def test_dvc_round_trip_gives_a_fresh_clone_the_same_tables(smoke: Smoke, tmp_path: Path) -> None:
+    first, remote = smoke.repo, tmp_path / "dvc-remote"
+    dvc(first, "remote", "modify", "--local", "storage", "url", str(remote))
+    dvc(first, "commit", "--force", "workflow")
+    git(first, "add", "dvc.lock")
+    git(first, "commit", "--quiet", "--message", "Smoke profile's artefacts")
+    dvc(first, "push")
+
+    second = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", str(first), str(second))
+    dvc(second, "remote", "modify", "--local", "storage", "url", str(remote))
+    dvc(second, "pull")
+    assert NOTHING_TO_DO in snakemake(second, "--cores", "all", FRONT_DOOR, "--configfile", SMOKE)
+    assert (second / FRONT_DOOR).read_bytes() == (first / FRONT_DOOR).read_bytes()
+    # Snakemake's provenance came along: a params edit reruns the same jobs in both clones
+    assert (jobs_after_epochs_edit(smoke, second, tmp_path)
+            == jobs_after_epochs_edit(smoke, first, tmp_path))
+
+
+def test_workstation_profile_is_valid_and_finds_nothing_to_do(smoke: Smoke) -> None:
+    output = snakemake(smoke.repo, "-n", "--workflow-profile", "workflow/profiles/default",
+                       FRONT_DOOR, "--configfile", SMOKE)
+    assert "workflow specific profile workflow/profiles/default" in output
+    assert NOTHING_TO_DO in output
+
+
+def test_slurm_profile_asks_gpus_for_training_and_testing(smoke: Smoke, tmp_path: Path) -> None:
+    slurm = yaml.safe_load((smoke.repo / "workflow/profiles/slurm/config.yaml").read_text())
+    assert slurm["executor"] == "slurm"
+    gpus = write_profile(smoke.profile, tmp_path / "gpus.yaml", **{"resources.train_gpus": 2})
+    output = snakemake(smoke.repo, "-n", "--forceall", "--workflow-profile",
+                       "workflow/profiles/slurm", FRONT_DOOR, "--configfile", str(gpus))
+    jobs = planned_jobs(output)
+    by_rule = {rule: [job.resources for job in jobs if job.rule == rule]
+               for rule in {job.rule for job in jobs}}
+    assert len(by_rule["train"]) == 8 and len(by_rule["test"]) == 12
+    for rule, gpu in (("train", "2"), ("test", "1")):  # testing takes one GPU
+        for resources in by_rule[rule]:
+            assert resources["gpu"] == gpu, rule
+            assert {k: resources[k] for k in slurm["set-resources"][rule]} == {
+                k: str(v) for k, v in slurm["set-resources"][rule].items()}, rule
+    for rule in ("synth_scenes", "poses", "track_run", "table"):
+        for resources in by_rule[rule]:
+            assert "gpu" not in resources, rule
+            assert resources["runtime"] == str(slurm["default-resources"]["runtime"]), rule
