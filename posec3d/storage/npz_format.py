@@ -27,11 +27,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from posec3d.atomic import atomic_path
 
 from .errors import PoseFileError
 
@@ -40,19 +41,12 @@ SUFFIX = ".npz"
 
 
 def write_npz(dataset: dict[str, Any], path: str | os.PathLike[str]) -> None:
-    """Write a (validated) dataset to `path` atomically: a temporary file, then os.replace."""
-    path = Path(path)
-    members = _encode(dataset, str(path))
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "xb") as file:
-            np.savez(file, **members)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write a (validated) dataset to `path` atomically (posec3d.atomic)."""
+    members = _encode(dataset, os.fspath(path))
+    with atomic_path(path) as tmp, open(tmp, "xb") as file:
+        np.savez(file, **members)
+        file.flush()
+        os.fsync(file.fileno())
 
 
 def read_npz(path: str | os.PathLike[str]) -> dict[str, Any]:
