@@ -421,3 +421,19 @@ def test_sensor_3d_is_noisy_but_close_and_seeded(datasets):
 def test_pose_source_rejects_clips_that_are_not_scenes():
     with pytest.raises(ValueError, match="not a synthetic scene clip"):
         pose_source({"split": {}, "annotations": [{"frame_dir": "x", "keypoint": np.zeros((1, 2, 17, 2))}]}, "gt-2d")
+
+
+def test_all_persons_source_does_not_reveal_who_matters() -> None:
+    scenes = generate(synth_config("volleyball", num_classes=4, clips_per_class=3), seed=0)
+    everyone = pose_source(scenes, "gt-2d-all")
+    again = pose_source(scenes, "gt-2d-all")
+    slots = []
+    for scene, clip, same in zip(scenes["annotations"], everyone["annotations"], again["annotations"]):
+        np.testing.assert_array_equal(clip["keypoint"], same["keypoint"])  # seeded
+        assert len(clip["keypoint"]) == len(scene["keypoint"])
+        # every scene person is there once; the first person of interest lands anywhere
+        first = np.asarray(scene["keypoint"])[0]
+        matches = [i for i, kp in enumerate(clip["keypoint"]) if np.array_equal(kp, first)]
+        assert len(matches) == 1
+        slots.append(matches[0])
+    assert len(set(slots)) > 3

@@ -131,7 +131,8 @@ def pose_source(scenes: dict[str, Any], source: str, seed: int = 0) -> dict[str,
     """The annotation dataset a model sees, derived from a scenes dataset.
 
     "gt-2d": persons of interest only (as if extracted in ground-truth boxes); "gt-2d-all":
-    every person (what detection boxes would see); "gt-3d": the persons of interest's clean 3D
+    every person (what detection boxes would see), in a seeded random order, since a detector
+    does not know which persons matter; "gt-3d": the persons of interest's clean 3D
     joints; "sensor-3d": the same through the depth-sensor model (seeded by `seed` and the
     clip's name). 3D sources are in each frame's camera coordinates (metres; x right, y down,
     z along the viewing ray), as a Kinect or a monocular 3D estimator reports them (and so that
@@ -149,8 +150,14 @@ def pose_source(scenes: dict[str, Any], source: str, seed: int = 0) -> dict[str,
                    if k not in clip]
         if missing:
             raise ValueError(f"pose_source: {where} is not a synthetic scene clip: missing {', '.join(missing)}")
-        keep = np.ones(len(clip["poi"]), bool) if source == "gt-2d-all" else np.asarray(clip["poi"], bool)
-        if not keep.any():
+        clip_rng = np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(str(clip["frame_dir"]).encode())]))
+        if source == "gt-2d-all":
+            # a detector does not know who matters: persons come in an order that says nothing
+            # about it (scenes list the persons of interest first)
+            keep = clip_rng.permutation(len(clip["poi"]))
+        else:
+            keep = np.flatnonzero(np.asarray(clip["poi"], bool))
+        if not len(keep):
             raise ValueError(f"pose_source: {where} has no person of interest")
         out = {key: clip[key] for key in _KEEP if key in clip}
         if source.startswith("gt-2d"):
@@ -162,9 +169,8 @@ def pose_source(scenes: dict[str, Any], source: str, seed: int = 0) -> dict[str,
             rot, shift = np.asarray(clip["camera_R"], np.float64), np.asarray(clip["camera_t"], np.float64)
             camera = np.einsum("tij,mtvj->mtvi", rot, world) + shift[None, :, None, :]
             if source == "sensor-3d":
-                rng = np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(str(clip["frame_dir"]).encode())]))
                 unreliable = np.asarray(clip["keypoint_score"])[keep] < 1.0
-                camera = sensor_skeleton(camera, unreliable, rng, level)
+                camera = sensor_skeleton(camera, unreliable, clip_rng, level)
             out["keypoint"] = camera.astype(np.float32)
             out["keypoint_score"] = np.ones(camera.shape[:3], np.float32)
         clips.append(out)
