@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # name -> (model and input overrides, clips per class, batch size)
 SIZES = {
     "paper": ({"model": {"base_channels": 32}, "input": {"clip_len": 48, "size": [56, 56]}}, 4, 8),
-    "default": ({"model": {"base_channels": 16}, "input": {"clip_len": 24, "size": [32, 32]}}, 16, 16),
+    "default": ({"model": {"base_channels": 8}, "input": {"clip_len": 12, "size": [32, 32]}}, 16, 16),
 }
 
 
