@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from posec3d.storage import load_pickle_restricted, load_poses
+from tests.shared_data import MINI_UCF101
 
-MINI_UCF101 = Path(__file__).resolve().parents[2] / "shared" / "data" / "mini_ucf101.pkl"
 
 
 def posec3d(*args: str) -> subprocess.CompletedProcess[str]:
@@ -25,7 +25,6 @@ def posec3d(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=300)
 
 
-@pytest.mark.skipif(not MINI_UCF101.is_file(), reason="shared/data is not beside the checkout")
 def test_official_annotations_are_imported_into_the_projects_format(tmp_path: Path) -> None:
     out = tmp_path / "ucf101" / "poses" / "hrnet.npz"
     done = posec3d("poses", "--input", str(MINI_UCF101), "--source", "hrnet", "--out", str(out))

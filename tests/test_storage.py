@@ -24,8 +24,8 @@ from posec3d.storage import (
     save_poses,
     split_clips,
 )
+from tests.shared_data import MINI_UCF101
 
-MINI_UCF101 = Path("/work/shared/data/mini_ucf101.pkl")
 V = 17
 
 
