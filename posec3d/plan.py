@@ -9,7 +9,9 @@ read paths from here, so they cannot disagree.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +84,13 @@ class Cell:
 
 def load_tables(path: str | Path = ROOT / "params" / "tables.yaml") -> dict[str, Any]:
     """The table declarations (shared by every profile)."""
-    return yaml.safe_load(Path(path).read_text())
+    return copy.deepcopy(_read_yaml(Path(path)))
+
+
+@lru_cache(maxsize=None)
+def _read_yaml(path: Path) -> Any:
+    """A YAML file, read once per process (the Snakefile asks for the same files many times)."""
+    return yaml.safe_load(path.read_text())
 
 
 def tables_of(config: dict[str, Any]) -> dict[str, Any]:
@@ -139,11 +147,16 @@ def sampling_input(sampling: str) -> dict[str, Any]:
     raise ValueError(f"unknown sampling {sampling!r}: expected 'uniform' or 'stride<N>'")
 
 
+def recipe(config: dict[str, Any], model: str) -> dict[str, Any]:
+    """The recipe (params/recipes/*.yaml) the profile names for `model`, as a fresh dict."""
+    return copy.deepcopy(_read_yaml(ROOT / config["models"][model]["recipe"]))
+
+
 def run_config(config: dict[str, Any], run: Run) -> dict[str, Any]:
     """The resolved config of `run`: recipe < profile model settings < dataset settings < run."""
     model = config["models"][run.model]
     dataset = config["datasets"][run.dataset]
-    resolved = yaml.safe_load((ROOT / model["recipe"]).read_text())
+    resolved = recipe(config, run.model)
     resolved = merge(resolved, model.get("set", {}))
     resolved = merge(resolved, dataset.get("models", {}).get(run.model, {}))
     resolved = merge(resolved, {

@@ -11,8 +11,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from posec3d import plan
 from posec3d.tables import Column, Table
 
@@ -42,8 +40,7 @@ def count_input(config: dict[str, Any], table: str, row: str, model: str,
     """
     spec = plan.tables_of(config)[table]
     if at == "paper":
-        recipe = yaml.safe_load((ROOT / config["models"][model]["recipe"]).read_text())
-        options = {k: v for k, v in recipe["model"].items() if k != "name"}
+        options = {k: v for k, v in plan.recipe(config, model)["model"].items() if k != "name"}
         return options, tuple(spec["paper_inputs"][model])
     run = plan.Run(row, plan.pose_source(config, "main"), model, "joint", plan.UNIFORM, config["seed"])
     resolved = plan.run_config(config, run)
