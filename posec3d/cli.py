@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from posec3d.atomic import atomic_path, write_json
-from posec3d.config import ConfigError, load_run_config, merge, parse_assignment
+from posec3d.config import ConfigError, load_run_config, merge, parse_assignment, read_mapping
 
 log = logging.getLogger("posec3d")
 
@@ -129,15 +129,13 @@ def _add_profile(p: argparse.ArgumentParser) -> None:
                    help="the workflow profile (params/*.yaml, or its resolved JSON)")
 
 
-def _profile(text: str) -> dict[str, Any]:
-    import yaml
+def _tracking(profile: dict[str, Any]) -> tuple[str, str]:
+    """The MLflow tracking URI and experiment a profile logs to."""
+    from posec3d import plan
+    from posec3d.tracking import tracking_uri
 
-    if text.lstrip().startswith("{"):
-        return json.loads(text)
-    path = Path(text)
-    if not path.is_file():
-        raise ConfigError(f"{path}: profile not found")
-    return yaml.safe_load(path.read_text())
+    mlflow = profile["mlflow"]
+    return tracking_uri(mlflow.get("tracking_uri"), plan.ROOT), mlflow["experiment"]
 
 
 def _add_run_config(p: argparse.ArgumentParser) -> None:
@@ -225,15 +223,14 @@ def _track_run(args: argparse.Namespace) -> None:
     from posec3d import plan
     from posec3d.engine.checkpoint import load_checkpoint
     from posec3d.table_views import git_commit
-    from posec3d.tracking import log_training_run, tracking_uri
+    from posec3d.tracking import log_training_run
 
-    profile = _profile(args.profile)
+    profile = read_mapping(args.profile)
     run = plan.parse_run_dir(args.run_dir)
     state = load_checkpoint(args.run_dir / "model.pt")
     tests = {p.stem.removeprefix("test_"): json.loads(p.read_text())
              for p in sorted(args.run_dir.glob("test_*clip.json"))}
-    uri = tracking_uri(profile["mlflow"].get("tracking_uri"), plan.ROOT)
-    experiment = profile["mlflow"]["experiment"]
+    uri, experiment = _tracking(profile)
     run_id = log_training_run(
         uri=uri, experiment=experiment, run_name=run.dir, config=state["config"],
         history=json.loads((args.run_dir / "history.json").read_text()), tests=tests,
@@ -246,12 +243,11 @@ def _track_run(args: argparse.Namespace) -> None:
 
 
 def _table(args: argparse.Namespace) -> None:
-    from posec3d import plan
     from posec3d.table_views import build_table, git_commit
     from posec3d.tables import plot_table, to_markdown, write_csv
-    from posec3d.tracking import log_table, tracking_uri
+    from posec3d.tracking import log_table
 
-    profile = _profile(args.profile)
+    profile = read_mapping(args.profile)
     table, _ = build_table(profile, args.name)
     write_csv(table, args.csv)
     plot_table(table, args.figure)
@@ -259,12 +255,11 @@ def _table(args: argparse.Namespace) -> None:
         tmp.write_text(to_markdown(table) + "\n")
     cells = {f"{row}.{col}": value for (row, col), value in table.ours.items() if value is not None}
     run_ids = sorted({i for p in table.provenance.values() for i in p["mlflow_run_ids"].split(";") if i})
-    uri = tracking_uri(profile["mlflow"].get("tracking_uri"), plan.ROOT)
-    run_id = log_table(uri=uri, experiment=profile["mlflow"]["experiment"], name=args.name,
+    uri, experiment = _tracking(profile)
+    run_id = log_table(uri=uri, experiment=experiment, name=args.name,
                        csv_path=args.csv, cells=cells, run_ids=run_ids, figures=[args.figure],
                        tags={"profile": profile["profile"], "git_commit": git_commit()})
-    write_json(args.tracking, {"run_id": run_id, "experiment": profile["mlflow"]["experiment"],
-                               "table": args.name})
+    write_json(args.tracking, {"run_id": run_id, "experiment": experiment, "table": args.name})
     log.info("wrote %s, %s, %s (MLflow run %s)", args.csv, args.markdown, args.figure, run_id)
 
 
@@ -273,7 +268,7 @@ def _report(args: argparse.Namespace) -> None:
     from posec3d.report import write_report
     from posec3d.table_views import build_table, git_commit
 
-    profile = _profile(args.profile)
+    profile = read_mapping(args.profile)
     names = list(plan.tables_of(profile))
     tables = [build_table(profile, name)[0] for name in names]
     figures = {name: plan.table_files(name)["figure"] for name in names}

@@ -172,13 +172,14 @@ def load_run_config(
     """Merge YAML/JSON files (later wins), inline JSON strings and KEY=VALUE assignments."""
     merged: dict[str, Any] = {}
     for source in sources:
-        merged = merge(merged, _read_source(source))
+        merged = merge(merged, read_mapping(source))
     for text in assignments:
         merged = merge(merged, parse_assignment(text))
     return from_dict(RunConfig, merged, "run")
 
 
-def _read_source(source: str | Path) -> dict[str, Any]:
+def read_mapping(source: str | Path) -> dict[str, Any]:
+    """A mapping from a YAML/JSON file, or from inline JSON text (as rules pass configs)."""
     text = str(source)
     if text.lstrip().startswith("{"):
         data = json.loads(text)
@@ -188,5 +189,5 @@ def _read_source(source: str | Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: config file not found")
         data = yaml.safe_load(path.read_text())
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: a run config must be a mapping")
+        raise ConfigError(f"{source}: expected a mapping")
     return data

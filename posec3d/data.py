@@ -12,7 +12,8 @@ number of workers or processes, and a resumed run sees the same augmentations.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Protocol
+from functools import lru_cache
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import torch
@@ -22,10 +23,17 @@ from posec3d.coordinates import CoordinateConfig, prepare_coordinates
 from posec3d.volumes.pipeline import VolumeConfig, collate_coordinates, prepare_clip, render
 
 
+Config = TypeVar("Config", VolumeConfig, CoordinateConfig)
+
+
+@lru_cache(maxsize=32)
+def _with_clips(cfg: Config, num_clips: int) -> Config:
+    """`cfg` for `num_clips` clips per video, built once (configs validate when built)."""
+    return dataclasses.replace(cfg, num_clips=num_clips)
+
+
 class InputAdapter(Protocol):
     """Turns clips into a model's input; one implementation per `input_kind`."""
-
-    num_clips: int
 
     def prepare(self, clip: dict[str, Any], num_clips: int, test_mode: bool,
                 rng: np.random.Generator | None) -> Any: ...
@@ -46,12 +54,10 @@ class VolumeInput:
 
     def __init__(self, cfg: VolumeConfig):
         self.cfg = cfg
-        self.num_clips = cfg.num_clips
         self._volumes: torch.Tensor | None = None
 
     def prepare(self, clip, num_clips, test_mode, rng):
-        cfg = dataclasses.replace(self.cfg, num_clips=num_clips)
-        return prepare_clip(clip, cfg, test_mode=test_mode, rng=rng)
+        return prepare_clip(clip, _with_clips(self.cfg, num_clips), test_mode=test_mode, rng=rng)
 
     def collate(self, items):
         return collate_coordinates(items)
@@ -78,11 +84,10 @@ class CoordinateInput:
 
     def __init__(self, cfg: CoordinateConfig):
         self.cfg = cfg
-        self.num_clips = cfg.num_clips
 
     def prepare(self, clip, num_clips, test_mode, rng):
-        cfg = dataclasses.replace(self.cfg, num_clips=num_clips)
-        return prepare_coordinates(clip, cfg, test_mode=test_mode, rng=rng)
+        return prepare_coordinates(clip, _with_clips(self.cfg, num_clips), test_mode=test_mode,
+                                   rng=rng)
 
     def collate(self, items):
         return torch.from_numpy(np.stack(items))
@@ -104,12 +109,12 @@ class ClipDataset(Dataset):
     """Clips of one split, prepared by an adapter; yields (input, label)."""
 
     def __init__(self, clips: list[dict[str, Any]], adapter: InputAdapter, *,
-                 test_mode: bool, seed: int, num_clips: int | None = None):
+                 test_mode: bool, seed: int, num_clips: int = 1):
         self.clips = clips
         self.adapter = adapter
         self.test_mode = test_mode
         self.seed = seed
-        self.num_clips = num_clips or adapter.num_clips
+        self.num_clips = num_clips
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:

@@ -13,7 +13,6 @@ from posec3d.engine.evaluate import predict
 from posec3d.engine.experiment import load_experiment
 from posec3d.engine.metrics import accuracy_metrics
 from posec3d.engine.scores import ClassScores
-from posec3d.storage import split_clips
 
 log = logging.getLogger("posec3d.test")
 
@@ -51,7 +50,7 @@ def test(
              len(dataset), num_clips)
     scores, labels = predict(model, dataset, dev, cfg.test.batch_size, num_workers,
                              amp=cfg.train.amp, progress=progress)
-    frame_dirs = [c["frame_dir"] for c in split_clips(exp.poses, split)]
+    frame_dirs = [c["frame_dir"] for c in dataset.clips]
     metrics = accuracy_metrics(scores, labels, exp.num_classes)
     metrics.update(num_clips=num_clips, split=split)
     log.info("top1 %.2f  mean_class_top1 %.2f  (%d clips)", metrics["top1"],
