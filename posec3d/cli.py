@@ -250,7 +250,7 @@ def _table(args: argparse.Namespace) -> None:
     profile = read_mapping(args.profile)
     table, _ = build_table(profile, args.name)
     write_csv(table, args.csv)
-    plot_table(table, args.figure)
+    plot_table(table, args.figure, units=("%", ""))
     with atomic_path(args.markdown) as tmp:
         tmp.write_text(to_markdown(table) + "\n")
     cells = {f"{row}.{col}": value for (row, col), value in table.ours.items() if value is not None}

@@ -80,6 +80,8 @@ class Cell:
     clips: int = 1
     count_model: str | None = None
     count_at: str | None = None  # "profile" or "paper"
+    estimator: str | None = None  # a pose estimator's own evaluation (Table 3b's COCO AP)
+    estimator_metric: str | None = None
 
 
 def load_tables(path: str | Path = ROOT / "params" / "tables.yaml") -> dict[str, Any]:
@@ -126,6 +128,9 @@ def cells(config: dict[str, Any], table: str) -> list[Cell]:
                           model=r["model"], modality=r.get("modality", "joint"),
                           sampling=r.get("sampling", UNIFORM), seed=int(r.get("seed", config["seed"])))
                 out.append(Cell(table, row, col["name"], run=run, clips=int(col.get("clips", 1))))
+            elif "estimator" in col:
+                e = col["estimator"]
+                out.append(Cell(table, row, col["name"], estimator=e["name"], estimator_metric=e["metric"]))
             else:
                 c = col["count"]
                 out.append(Cell(table, row, col["name"], count_model=c["model"], count_at=c["at"]))
@@ -165,6 +170,9 @@ def run_config(config: dict[str, Any], run: Run) -> dict[str, Any]:
     })
     if "modality" in resolved["input"]:  # heatmap-volume input (recipes of 3D-CNNs name it)
         resolved = merge(resolved, {"input": {"modality": run.modality, **sampling_input(run.sampling)}})
+        extracted = extraction(config, run.poses)
+        if extracted is not None and extracted.heatmaps:  # Table 3d: the estimator's own heatmaps
+            resolved = merge(resolved, {"input": {"source": "heatmaps"}})
     elif run.modality != "joint" or run.sampling != UNIFORM:
         raise ValueError(f"run {run.dir}: {run.model} takes joint coordinates with uniform sampling")
     return resolved
@@ -185,6 +193,67 @@ def pose_file(dataset: str, source: str) -> str:
 
 def scenes_file(dataset: str) -> str:
     return f"data/{dataset}/scenes.npz"
+
+
+def videos_dir(dataset: str) -> str:
+    """The rendered (synthetic) or raw videos of `dataset`, one file per clip."""
+    return f"data/{dataset}/videos"
+
+
+FRAMES_DIR = "data/estimators/frames"  # COCO-format frames the embedded estimators learn from
+
+
+def estimator_files(name: str) -> dict[str, str]:
+    """Where an estimator of the profile lives: its config, weights and evaluation."""
+    root = f"data/estimators/{name}"
+    return {"config": f"{root}/config.py", "weights": f"{root}/model.pth", "metrics": f"{root}/metrics.json"}
+
+
+# Person boxes a top-down estimator is run in (Sec. 4.2, Table 3c); bottom-up estimators take none.
+BOX_SOURCES = ("gt", "detection", "tracking")
+HEATMAP_SUFFIX = "-heatmap"  # the estimator's own heatmaps stored beside the coordinates (Table 3d)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """How a pose source is extracted from video: estimator, person boxes, heatmaps kept or not."""
+
+    estimator: str
+    boxes: str  # one of BOX_SOURCES, or "none" for a bottom-up estimator
+    heatmaps: bool
+
+    def detector(self, config: dict[str, Any]) -> str | None:
+        """The profile's detector, when these boxes need one."""
+        return config["extraction"]["detector"] if self.boxes in ("detection", "tracking") else None
+
+
+def extraction(config: dict[str, Any], source: str) -> Extraction | None:
+    """The extraction behind pose source `source`, or None when it is not extracted from video.
+
+    Names: "<estimator>-<boxes>" for a top-down estimator (hq-gt, lq-detection, hq-tracking),
+    "<estimator>" for a bottom-up one (bu), each with an optional "-heatmap" suffix.
+    """
+    models = config.get("estimators", {}).get("models", {})
+    heatmaps = source.endswith(HEATMAP_SUFFIX)
+    name = source[: -len(HEATMAP_SUFFIX)] if heatmaps else source
+    estimator, _, boxes = name.partition("-")
+    spec = models.get(estimator)
+    if spec is None or spec["kind"] == "detector":
+        return None
+    if spec["kind"] == "bottomup":
+        if boxes:
+            raise ValueError(f"pose source {source!r}: {estimator} is bottom-up and takes no person boxes")
+        boxes = "none"
+    elif boxes not in BOX_SOURCES:
+        raise ValueError(f"pose source {source!r}: a top-down estimator needs boxes, one of {', '.join(BOX_SOURCES)}")
+    if heatmaps and spec["kind"] != "topdown":
+        raise ValueError(f"pose source {source!r}: only top-down estimators give heatmaps in a known box")
+    return Extraction(estimator, boxes, heatmaps)
+
+
+def extracted_sources(config: dict[str, Any]) -> list[str]:
+    """The pose sources of the profile's runs that are extracted from video."""
+    return sorted({run.poses for run in runs(config) if extraction(config, run.poses) is not None})
 
 
 def table_files(table: str) -> dict[str, str]:

@@ -75,6 +75,9 @@ def build_table(config: dict[str, Any], name: str, root: Path = ROOT) -> tuple[T
             metric = config["datasets"][cell.row]["metric"]
             ours[(cell.row, cell.column)] = metrics[metric]
             runs_of_row[cell.row].add(cell.run.dir)
+        elif cell.estimator is not None:
+            metrics = json.loads((root / plan.estimator_files(cell.estimator)["metrics"]).read_text())
+            ours[(cell.row, cell.column)] = metrics[cell.estimator_metric]
         else:
             options, shape = count_input(config, name, cell.row, cell.count_model, cell.count_at)
             key = (cell.count_model, json.dumps([options, shape], sort_keys=True))
@@ -86,7 +89,7 @@ def build_table(config: dict[str, Any], name: str, root: Path = ROOT) -> tuple[T
     provenance = {
         row: {
             "profile": config["profile"],
-            "pose_source": plan.pose_source(config, "main"),
+            "pose_source": ";".join(sorted({plan.parse_run_dir(d).poses for d in runs_of_row[row]})),
             "git_commit": commit,
             "metric": config["datasets"][row]["metric"],
             "run_ids": ";".join(sorted(runs_of_row[row])),
