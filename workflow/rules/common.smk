@@ -27,6 +27,7 @@ wildcard_constraints:
     run=r"[a-z0-9-]+_(joint|limb)_[a-z0-9]+_s\d+",
     clips=r"\d+",
     table=r"table[0-9a-z]+",
+    estimator="|".join(config.get("estimators", {}).get("models", {})) or "(?!)",
 
 
 def all_targets():
@@ -90,4 +91,54 @@ def table_inputs(wildcards):
     cells = plan.cells(config, wildcards.table)
     metrics = sorted({c.run.test_metrics(c.clips) for c in cells if c.run})
     tracking = sorted({c.run.tracking_file for c in cells if c.run})
-    return metrics + tracking
+    estimators = sorted({plan.estimator_files(c.estimator)["metrics"] for c in cells if c.estimator})
+    return metrics + tracking + estimators
+
+
+# ------------------------------------------------------------------- pose extraction from video
+
+EXTRACTED = plan.extracted_sources(config)
+FRAME_DATASETS = config.get("estimators", {}).get("frames", {}).get("datasets", [])
+
+
+def frame_datasets_args():
+    """`posec3d frames` arguments: each dataset's scenes, videos and train / val splits."""
+    args = []
+    for name in FRAME_DATASETS:
+        splits = config["datasets"][name]["splits"]
+        args.append(f"--dataset {name}:{plan.scenes_file(name)}:{plan.videos_dir(name)}:"
+                    f"{splits['train']}:{splits['val']}")
+    return " ".join(args)
+
+
+def estimator_spec_json(wildcards):
+    """The profile's entry for one estimator (edits retrain it)."""
+    return json.dumps(config["estimators"]["models"][wildcards.estimator], sort_keys=True)
+
+
+def extract_inputs(wildcards):
+    """Scenes, videos and the estimator files behind one extracted pose source."""
+    extraction = plan.extraction(config, wildcards.source)
+    pose = plan.estimator_files(extraction.estimator)
+    inputs = {"scenes": plan.scenes_file(wildcards.dataset), "videos": plan.videos_dir(wildcards.dataset),
+              "pose_config": pose["config"], "pose_weights": pose["weights"]}
+    detector = extraction.detector(config)
+    if detector is not None:
+        files = plan.estimator_files(detector)
+        inputs.update(detector_config=files["config"], detector_weights=files["weights"])
+    return inputs
+
+
+def extract_options(wildcards, input):
+    """`posec3d extract` options of one pose source (estimator, boxes, heatmaps)."""
+    extraction = plan.extraction(config, wildcards.source)
+    settings = config.get("extraction", {})
+    options = [f"--pose {input.pose_config}:{input.pose_weights}", f"--boxes {extraction.boxes}"]
+    if "detector_config" in input.keys():
+        options.append(f"--detector {input.detector_config}:{input.detector_weights}")
+    if extraction.heatmaps:
+        options.append("--heatmaps")
+    for key in ("score_threshold", "max_persons", "batch"):
+        if key in settings:
+            options.append(f"--{key.replace('_', '-')} {settings[key]}")
+    return " ".join(options)

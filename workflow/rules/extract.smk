@@ -1,0 +1,83 @@
+# Pose extraction from video (Sec. 3.1, 4.2): synthetic scenes are rendered to videos, the
+# embedded detector and pose estimators learn from rendered train-split frames (real profiles
+# name OpenMMLab checkpoints instead), and every clip's poses are extracted for each estimator x
+# person-box source that a table asks for (plan.extraction reads the pose-source name).
+
+
+rule render_videos:
+    input:
+        scenes=lambda wc: plan.scenes_file(wc.dataset),
+    output:
+        directory("data/{dataset}/videos"),
+    log:
+        "logs/render/{dataset}.log",
+    params:
+        width=config.get("video", {}).get("width", 224),
+    shell:
+        "posec3d render --scenes {input.scenes} --out {output} --width {params.width} "
+        "--progress > {log} 2>&1"
+
+
+rule estimator_frames:
+    input:
+        scenes=[plan.scenes_file(d) for d in FRAME_DATASETS],
+        videos=[plan.videos_dir(d) for d in FRAME_DATASETS],
+    output:
+        directory(plan.FRAMES_DIR),
+    log:
+        "logs/estimators/frames.log",
+    params:
+        datasets=frame_datasets_args(),
+        every=config.get("estimators", {}).get("frames", {}).get("every", 1),
+    shell:
+        "posec3d frames {params.datasets} --every {params.every} --out {output} > {log} 2>&1"
+
+
+rule train_estimator:
+    input:
+        frames=plan.FRAMES_DIR,
+    output:
+        config="data/estimators/{estimator}/config.py",
+        weights="data/estimators/{estimator}/model.pth",
+    log:
+        "logs/estimators/{estimator}.log",
+    params:
+        spec=estimator_spec_json,
+    threads: 2
+    shell:
+        "posec3d train-estimator --spec {params.spec:q} --frames {input.frames} "
+        "--out data/estimators/{wildcards.estimator} --threads {threads} > {log} 2>&1"
+
+
+rule evaluate_estimator:
+    input:
+        frames=plan.FRAMES_DIR,
+        config="data/estimators/{estimator}/config.py",
+        weights="data/estimators/{estimator}/model.pth",
+    output:
+        "data/estimators/{estimator}/metrics.json",
+    log:
+        "logs/estimators/{estimator}.eval.log",
+    shell:
+        "posec3d eval-estimator --config {input.config} --weights {input.weights} "
+        "--frames {input.frames} --out {output} > {log} 2>&1"
+
+
+rule extract:
+    input:
+        unpack(extract_inputs),
+    output:
+        "data/{dataset}/poses/{source}.npz",
+    log:
+        "logs/extract/{dataset}/{source}.log",
+    params:
+        options=extract_options,
+    threads: 2
+    wildcard_constraints:
+        source="|".join(EXTRACTED) or "(?!)",
+    shell:
+        "posec3d extract --scenes {input.scenes} --videos {input.videos} {params.options} "
+        "--threads {threads} --out {output} --progress > {log} 2>&1"
+
+
+ruleorder: extract > poses
