@@ -1,0 +1,120 @@
+"""Video files: one reader for rendered and real videos (OpenCV/FFmpeg), one MJPG writer.
+
+Frames are uint8 RGB arrays [T, H, W, 3]. Every failure to read raises `VideoError` naming the
+file. A truncated file (fewer frames decode than its container declares) is not an error: the
+frames that decode are returned and one warning names the file and both counts; pass
+`strict=True` to turn that into a `VideoError` instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from posec3d.atomic import atomic_path
+
+log = logging.getLogger(__name__)
+
+
+class VideoError(ValueError):
+    """A video that cannot be read or written; the message names the file."""
+
+
+class VideoInfo(NamedTuple):
+    """What a video's container declares: frame count, size in pixels, frame rate."""
+
+    frames: int
+    height: int
+    width: int
+    fps: float
+
+
+def _open(path: str | Path) -> cv2.VideoCapture:
+    path = Path(path)
+    if not path.is_file():
+        raise VideoError(f"{path}: no such video file")
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    if not capture.isOpened():
+        capture.release()
+        raise VideoError(f"{path}: cannot decode (not a video, or a codec FFmpeg does not know)")
+    return capture
+
+
+def _declared(capture: cv2.VideoCapture) -> VideoInfo:
+    return VideoInfo(int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+                     int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), float(capture.get(cv2.CAP_PROP_FPS)))
+
+
+def video_info(path: str | Path) -> VideoInfo:
+    """The container's declared frame count, height, width and fps (no frame is decoded)."""
+    capture = _open(path)
+    try:
+        return _declared(capture)
+    finally:
+        capture.release()
+
+
+def iter_video(path: str | Path, batch: int = 64, strict: bool = False) -> Iterator[np.ndarray]:
+    """Frames of a video in batches [b, H, W, 3] (RGB, b <= batch), so long real videos need
+    not fit in memory. Raises VideoError for a missing or undecodable file or one with no
+    frame; a truncated file yields what decodes and logs a warning (strict: raises)."""
+    if batch < 1:
+        raise ValueError(f"iter_video: batch must be >= 1, got {batch}")
+    capture = _open(path)
+    try:
+        declared = _declared(capture).frames
+        decoded = 0
+        chunk: list[np.ndarray] = []
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            chunk.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+            decoded += 1
+            if len(chunk) == batch:
+                yield np.stack(chunk)
+                chunk = []
+        if chunk:
+            yield np.stack(chunk)
+    finally:
+        capture.release()
+    if decoded == 0:
+        raise VideoError(f"{path}: no frame decodes (empty or corrupt video)")
+    if decoded < declared:
+        message = f"{path}: truncated video: {decoded} of {declared} declared frames decode"
+        if strict:
+            raise VideoError(message)
+        log.warning(message)
+
+
+def read_video(path: str | Path, strict: bool = False) -> np.ndarray:
+    """All frames of a video, uint8 RGB [T, H, W, 3] (see `iter_video` for errors and truncation)."""
+    return np.concatenate(list(iter_video(path, batch=256, strict=strict)))
+
+
+def write_video(frames: np.ndarray, path: str | Path, fps: float) -> None:
+    """Write uint8 RGB frames [T, H, W, 3] as Motion-JPEG in an AVI container, atomically."""
+    path = Path(path)
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or len(frames) == 0:
+        raise VideoError(f"{path}: frames must be uint8 [T>0, H, W, 3], got {frames.dtype} {frames.shape}")
+    if path.suffix.lower() != ".avi":
+        raise VideoError(f"{path}: write_video writes MJPG in .avi files only")
+    if not fps > 0:
+        raise VideoError(f"{path}: fps must be positive, got {fps}")
+    height, width = frames.shape[1:3]
+    with atomic_path(path) as tmp:
+        writer = cv2.VideoWriter(str(tmp), cv2.CAP_FFMPEG, cv2.VideoWriter_fourcc(*"MJPG"), float(fps),
+                                 (int(width), int(height)))
+        if not writer.isOpened():
+            raise VideoError(f"{path}: OpenCV cannot open an MJPG writer for {width}x{height}")
+        try:
+            for frame in frames:
+                writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+        finally:
+            writer.release()
