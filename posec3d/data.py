@@ -3,7 +3,9 @@
 A model declares `input_kind`: "volume" models (Pose-SlowOnly) get pseudo-heatmap volumes,
 "coordinates" models (MS-G3D) get joint coordinates. Per-clip work (sampling, cropping,
 augmentation: cheap numpy on coordinates) runs in DataLoader workers; heatmap rendering runs
-batched on the training device, so a GPU renders its own input.
+batched on the training device, so a GPU renders its own input. Volumes come from coordinates
+(Eq. 1/2) or, with the input's `source: heatmaps`, from the estimator's stored heatmaps
+(volumes.stored), warped on the device the same way.
 
 Randomness is a function of (seed, epoch, clip index) alone, so results do not depend on the
 number of workers or processes, and a resumed run sees the same augmentations.
@@ -21,6 +23,7 @@ from torch.utils.data import Dataset
 
 from posec3d.coordinates import CoordinateConfig, prepare_coordinates
 from posec3d.volumes.pipeline import VolumeConfig, collate_coordinates, prepare_clip, render
+from posec3d.volumes.stored import collate_stored, prepare_stored, render_stored
 
 
 Config = TypeVar("Config", VolumeConfig, CoordinateConfig)
@@ -54,18 +57,23 @@ class VolumeInput:
 
     def __init__(self, cfg: VolumeConfig):
         self.cfg = cfg
+        self._stored = cfg.source == "heatmaps"
         self._volumes: torch.Tensor | None = None
 
     def prepare(self, clip, num_clips, test_mode, rng):
-        return prepare_clip(clip, _with_clips(self.cfg, num_clips), test_mode=test_mode, rng=rng)
+        prepare = prepare_stored if self._stored else prepare_clip
+        return prepare(clip, _with_clips(self.cfg, num_clips), test_mode=test_mode, rng=rng)
 
     def collate(self, items):
-        return collate_coordinates(items)
+        return collate_stored(items) if self._stored else collate_coordinates(items)
 
     def to_model(self, batch, device):
-        kp, score = (t.to(device, non_blocking=True) for t in batch)
-        shape = (kp.shape[0] * kp.shape[1], self.cfg.channels, kp.shape[3], *self.cfg.size)
-        return render(kp, score, self.cfg, out=self._buffer(shape, kp.device))
+        # (kp, score) or (heatmap, warp): both [N, clips, M, T, ...]
+        first, second = (t.to(device, non_blocking=True) for t in batch)
+        shape = (first.shape[0] * first.shape[1], self.cfg.channels, first.shape[3],
+                 *self.cfg.size)
+        draw = render_stored if self._stored else render
+        return draw(first, second, self.cfg, out=self._buffer(shape, first.device))
 
     def _buffer(self, shape: tuple[int, ...], device: torch.device) -> torch.Tensor:
         volumes = self._volumes

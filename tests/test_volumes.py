@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,12 +18,15 @@ from posec3d.skeleton import JOINT_FLIP, LIMBS, NUM_JOINTS, NUM_LIMBS
 from posec3d.volumes import (
     VolumeConfig,
     collate_coordinates,
+    collate_stored,
     fixed_stride_indices,
     flip_volume,
     joint_heatmaps,
     limb_heatmaps,
     prepare_clip,
+    prepare_stored,
     render,
+    render_stored,
     uniform_indices,
 )
 from posec3d.volumes.heatmaps import LIMB_CUTOFF
@@ -530,3 +535,188 @@ def test_volume_config_from_yaml_dict():
 def test_volume_config_rejects_bad_keys_and_values(data, message):
     with pytest.raises(ConfigError, match=message):
         VolumeConfig.from_dict(data)
+
+
+# --------------------------------------------------------------------------- stored heatmaps
+
+
+def _with_stored_heatmaps(clip: dict, size=(16, 12), frame_sigma: float = 4.0) -> dict:
+    """`clip` with heatmap/heatmap_box as a top-down estimator stores them (volumes.stored).
+
+    Each person-frame gets a box around its joints, padded, of the heatmap's aspect ratio, and
+    per joint the Eq. 1 gaussian of std `frame_sigma` frame pixels at the joint, times its score.
+    Person-frames without joints (all zero) get a zero box.
+    """
+    kp = np.asarray(clip["keypoint"], dtype=np.float64)
+    score = np.asarray(clip["keypoint_score"], dtype=np.float64)
+    h, w = size
+    lo, hi = kp.min(axis=2), kp.max(axis=2)  # [M, T, 2]
+    centre = (lo + hi) / 2
+    half_h = np.maximum((hi - lo)[..., 0] * h / w, (hi - lo)[..., 1]) / 2 + 3.5 * frame_sigma
+    half_w = half_h * w / h
+    box = np.stack([centre[..., 0] - half_w, centre[..., 1] - half_h,
+                    centre[..., 0] + half_w, centre[..., 1] + half_h], axis=-1)
+    box[(hi - lo).max(axis=-1) == 0] = 0
+    step_x = np.maximum(box[..., 2] - box[..., 0], 1e-9)[..., None, None] / w
+    step_y = np.maximum(box[..., 3] - box[..., 1], 1e-9)[..., None, None] / h
+    # Heatmap pixel j is frame x = x1 + j * step_x.
+    dx = box[..., None, 0, None] + np.arange(w) * step_x - kp[..., 0, None]  # [M, T, V, w]
+    dy = box[..., None, 1, None] + np.arange(h) * step_y - kp[..., 1, None]  # [M, T, V, h]
+    gauss = (np.exp(-dy**2 / (2 * frame_sigma**2))[..., :, None]
+             * np.exp(-dx**2 / (2 * frame_sigma**2))[..., None, :]) * score[..., None, None]
+    return {**clip, "heatmap": np.round(gauss * 255).astype(np.uint8),
+            "heatmap_box": box.astype(np.float32)}
+
+
+def _volumes(clip: dict, cfg: VolumeConfig, *, test_mode: bool, seed: int = 0):
+    """(coordinate volume, stored-heatmap volume) of one clip, from the same rng stream."""
+    rngs = [None if test_mode else np.random.default_rng(seed) for _ in range(2)]
+    coords = render(*collate_coordinates([prepare_clip(clip, cfg, test_mode=test_mode,
+                                                       rng=rngs[0])]), cfg)
+    stored_cfg = dataclasses.replace(cfg, source="heatmaps")
+    stored = render_stored(*collate_stored([prepare_stored(clip, stored_cfg, test_mode=test_mode,
+                                                           rng=rngs[1])]), stored_cfg)
+    return coords, stored
+
+
+def _sharp_clip(seed: int, persons: int = 2, frames: int = 12) -> dict:
+    """_clip with full scores: a stored gaussian is then exactly Eq. 1's."""
+    clip = _clip(np.random.default_rng(seed), persons=persons, frames=frames)
+    clip["keypoint"] = clip["keypoint"].astype(np.float32)
+    clip["keypoint_score"] = np.ones(clip["keypoint"].shape[:-1], dtype=np.float32)
+    return clip
+
+
+# Gaussians of std 2 canvas pixels (over 4 stored pixels), so that bilinear sampling is exact
+# to about 1% of the peak; a misplacement by half a canvas pixel would cost 15%.
+SIGMA = 2.0
+
+
+def test_stored_gaussians_give_the_coordinate_volume_at_test_time():
+    cfg = VolumeConfig(clip_len=6, sigma=SIGMA)
+    # The test box is the 375 px square around the poses: 375 / 56 frame pixels per canvas pixel.
+    clip = _with_stored_heatmaps(_sharp_clip(30), (128, 96), frame_sigma=SIGMA * 375 / 56)
+    coords, stored = _volumes(clip, cfg, test_mode=True)
+    assert stored.shape == coords.shape == (1, NUM_JOINTS, 6, 56, 56)
+    assert coords.max() > 1.5  # two persons summed on one canvas
+    torch.testing.assert_close(stored, coords, atol=0.03, rtol=0)
+
+
+@pytest.mark.parametrize("combine", ["sum", "max"])
+def test_stored_gaussians_follow_the_random_crop_and_the_flip(combine):
+    # A square crop of 0.7 the area at a random place, always flipped (left/right joints swap).
+    # Square crop and canvas: a round gaussian in the frame stays round on the canvas.
+    cfg = VolumeConfig(clip_len=6, num_clips=2, sigma=SIGMA, rrc_area=(0.7, 0.7),
+                       rrc_aspect=(1.0, 1.0), flip_prob=1.0, combine=combine, size=(48, 48))
+    side = math.sqrt(0.7) * 375  # frame pixels the canvas shows
+    clip = _with_stored_heatmaps(_sharp_clip(31), (128, 96), frame_sigma=SIGMA * side / 48)
+    coords, stored = _volumes(clip, cfg, test_mode=False, seed=3)
+    assert stored.shape == (2, NUM_JOINTS, 6, 48, 48)
+    torch.testing.assert_close(stored, coords, atol=0.03, rtol=0)
+    unflipped = _volumes(clip, dataclasses.replace(cfg, flip_prob=0.0), test_mode=False, seed=3)
+    torch.testing.assert_close(stored, flip_volume(unflipped[1], "joint"), atol=1e-5, rtol=0)
+
+
+def test_persons_without_box_or_scores_add_nothing():
+    cfg = VolumeConfig(clip_len=6, size=(24, 24), source="heatmaps")
+    clip = _with_stored_heatmaps(_sharp_clip(32, persons=3))
+
+    def volume(c: dict) -> torch.Tensor:
+        return render_stored(*collate_stored([prepare_stored(c, cfg, test_mode=True, rng=None)]),
+                             cfg)
+
+    blank = {**clip, "heatmap": clip["heatmap"].copy()}
+    blank["heatmap"][1:] = 0  # only person 0 drawn; the crop box is the same
+    no_box, no_score = clip["heatmap_box"].copy(), clip["keypoint_score"].copy()
+    no_box[1], no_score[2] = 0, 0  # person 1: no box; person 2: nothing found
+    vol = volume({**clip, "heatmap_box": no_box, "keypoint_score": no_score})
+    assert vol.sum() > 0
+    torch.testing.assert_close(vol, volume(blank), rtol=0, atol=0)
+    assert torch.count_nonzero(volume({**clip, "heatmap_box": np.zeros_like(no_box)})) == 0
+
+
+def test_collate_stored_pads_persons_that_render_nothing():
+    cfg = VolumeConfig(clip_len=4, size=(16, 16), num_clips=2, source="heatmaps")
+    items = [prepare_stored(_with_stored_heatmaps(_sharp_clip(s, persons=m)), cfg,
+                            test_mode=True, rng=None) for s, m in ((33, 1), (34, 3))]
+    heatmap, warp = collate_stored(items)
+    assert heatmap.dtype == torch.uint8 and heatmap.shape == (2, 2, 3, 4, NUM_JOINTS, 16, 12)
+    assert warp.shape == (2, 2, 3, 4, 4) and torch.count_nonzero(heatmap[0, :, 1:]) == 0
+    vol = render_stored(heatmap, warp, cfg)
+    alone = render_stored(*collate_stored(items[:1]), cfg)
+    torch.testing.assert_close(vol[:2], alone, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="differ"):
+        collate_stored([items[0], (items[1][0][..., :8], items[1][1])])
+
+
+def test_volume_input_renders_stored_heatmaps_into_one_buffer():
+    cfg = VolumeConfig(clip_len=4, size=(16, 16), source="heatmaps")
+    adapter, cpu = VolumeInput(cfg), torch.device("cpu")
+    batches = [adapter.collate([adapter.prepare(_with_stored_heatmaps(_sharp_clip(s)), 1, False,
+                                                np.random.default_rng(s)) for s in seeds])
+               for seeds in ((35, 36), (37, 38))]
+    first = adapter.to_model(batches[0], cpu)
+    torch.testing.assert_close(first, render_stored(*batches[0], cfg), rtol=0, atol=0)
+    second = adapter.to_model(batches[1], cpu)
+    assert second.data_ptr() == first.data_ptr()
+    torch.testing.assert_close(second, render_stored(*batches[1], cfg), rtol=0, atol=0)
+    assert second.shape == (2, NUM_JOINTS, 4, 16, 16) and 0 < second.max() <= 2
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda c: c.pop("heatmap"), r"posec3d extract --heatmaps.*missing \['heatmap'\]"),
+    (lambda c: c.pop("heatmap_box"), r"missing \['heatmap_box'\]"),
+    (lambda c: c.update(heatmap=c["heatmap"].astype(np.float32)), "heatmap must be uint8"),
+    (lambda c: c.update(heatmap=c["heatmap"][:, :5]), r"heatmap must be uint8 \[M, T, 17"),
+    (lambda c: c.update(heatmap_box=c["heatmap_box"][..., :2]), "heatmap_box must be"),
+    (lambda c: c["heatmap_box"].__setitem__((0, 0, 0), np.nan), "finite"),
+])
+def test_prepare_stored_names_the_clip_and_the_problem(change, message):
+    clip = _with_stored_heatmaps(_sharp_clip(39))
+    change(clip)
+    with pytest.raises(ValueError, match=message) as err:
+        prepare_stored(clip, VolumeConfig(source="heatmaps"), test_mode=True, rng=None)
+    assert "S001C001P001R001A001" in str(err.value)
+
+
+def test_each_path_refuses_the_other_source():
+    clip = _with_stored_heatmaps(_sharp_clip(40))
+    with pytest.raises(ValueError, match="prepare_stored"):
+        prepare_clip(clip, VolumeConfig(source="heatmaps"), test_mode=True, rng=None)
+    with pytest.raises(ValueError, match="source 'heatmaps'"):
+        prepare_stored(clip, VolumeConfig(), test_mode=True, rng=None)
+
+
+@pytest.mark.parametrize("data,message", [
+    ({"source": "heatmap"}, "source must be 'coordinates' or 'heatmaps'"),
+    ({"source": "heatmaps", "modality": "limb"}, "modality must be 'joint'"),
+])
+def test_volume_config_checks_the_source(data, message):
+    with pytest.raises(ConfigError, match=message):
+        VolumeConfig.from_dict(data)
+    assert VolumeConfig.from_dict({"source": "heatmaps"}).source == "heatmaps"
+
+
+def test_pose_slowonly_trains_and_tests_on_stored_heatmaps(tiny_gym: Path, tmp_path: Path):
+    from posec3d.config import load_run_config
+    from posec3d.engine.tester import test as run_test
+    from posec3d.engine.trainer import train
+    from posec3d.storage import load_poses, save_poses
+
+    poses = load_poses(tiny_gym)
+    poses["annotations"] = [_with_stored_heatmaps(clip) for clip in poses["annotations"]]
+    path = tmp_path / "heatmaps.npz"
+    save_poses(poses, path)
+    run = {"model": {"base_channels": 4, "stage_blocks": [1, 1, 1]},
+           "input": {"clip_len": 8, "size": [16, 16], "source": "heatmaps"},
+           "train": {"epochs": 1, "batch_size": 8, "num_workers": 0},
+           "test": {"num_clips": 2, "batch_size": 8},
+           "data": {"train_split": "train", "val_split": "val"}}
+    recipe = Path(__file__).resolve().parents[1] / "params" / "recipes" / "pose-slowonly.yaml"
+    cfg = load_run_config([str(recipe), json.dumps(run)])
+    history = train(cfg, path, tmp_path / "run")
+    assert len(history) == 1 and math.isfinite(history[0]["loss"])
+    scores, metrics = run_test(tmp_path / "run" / "model.pt", path, num_workers=0)
+    assert np.isfinite(scores.scores).all() and metrics["num_clips"] == 2
+    with pytest.raises(ValueError, match="posec3d extract --heatmaps"):
+        run_test(tmp_path / "run" / "model.pt", tiny_gym, num_workers=0)

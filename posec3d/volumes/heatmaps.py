@@ -60,7 +60,7 @@ def joint_heatmaps(
     """
     n, m, t, v = _check_inputs(kp, score, size, sigma, combine)
     h, w = size
-    out = _output(out, (n, v, t, h, w), kp)
+    out = output_volume(out, (n, v, t, h, w), kp)
     if m == 0:
         return out.zero_()
     kp, score = _persons_first(kp, score, sigma)
@@ -71,7 +71,7 @@ def joint_heatmaps(
     rows = (_grid(h, sigma, kp) - y).square_().neg_().add_(torch.log(score).reshape(m, -1, 1))
     rows = _exp_flushed_(rows, _JOINT_TINY)  # rows [M, maps, H], cols [M, maps, W]
     maps = out.view(-1, h, w)
-    for block in _blocks(maps.shape[0], h * w, kp.device):
+    for block in map_blocks(maps.shape[0], h * w, kp.device):
         dest = maps[block]
         torch.mul(rows[0, block, :, None], cols[0, block, None, :], out=dest)
         for person in range(1, m):
@@ -103,7 +103,7 @@ def limb_heatmaps(
     if not limbs or any(not 0 <= j < v for limb in limbs for j in limb):
         raise ValueError(f"limbs must be pairs of joint indices in [0, {v}), got {limbs}")
     h, w = size
-    out = _output(out, (n, len(limbs), t, h, w), kp)
+    out = output_volume(out, (n, len(limbs), t, h, w), kp)
     maps = out.view(-1, h, w)
     # One segment per (map, person), maps in output order, in _unit(sigma).
     kp = kp.float().permute(0, 3, 2, 1, 4) / _unit(sigma)  # [N, V, T, M, 2]
@@ -134,7 +134,7 @@ def limb_heatmaps(
                            tiles.origin_y[tile] - centre[entry, 1], ux[entry], uy[entry])
     half, log_weight = half[entry], log_weight[entry, None]
 
-    blocks = _blocks(maps.shape[0], h * w, kp.device)
+    blocks = map_blocks(maps.shape[0], h * w, kp.device)
     starts = [block.start for block in blocks] + [maps.shape[0]]
     bounds = torch.searchsorted(map_of, torch.tensor(starts, device=kp.device)).tolist()
     flat = out.view(-1)
@@ -227,8 +227,10 @@ def _exp_flushed_(exponent: torch.Tensor, tiny: float) -> torch.Tensor:
     return F.threshold_(exponent, tiny, 0.0)
 
 
-def _output(out: torch.Tensor | None, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
-    """`out` checked against the volume to render, or a new tensor for it."""
+def output_volume(
+    out: torch.Tensor | None, shape: tuple[int, ...], like: torch.Tensor
+) -> torch.Tensor:
+    """`out` checked against the volume to render, or a new tensor for it on like's device."""
     if out is None:
         return torch.empty(shape, dtype=torch.float32, device=like.device)
     if (tuple(out.shape) != shape or out.dtype != torch.float32 or out.device != like.device
@@ -239,7 +241,7 @@ def _output(out: torch.Tensor | None, shape: tuple[int, ...], like: torch.Tensor
     return out
 
 
-def _blocks(num_maps: int, map_elements: int, device: torch.device) -> list[slice]:
+def map_blocks(num_maps: int, map_elements: int, device: torch.device) -> list[slice]:
     """Consecutive blocks of maps, each within the device's block budget."""
     step = max(1, _BLOCK_ELEMENTS.get(device.type, _DEFAULT_BLOCK_ELEMENTS) // map_elements)
     return [slice(start, min(start + step, num_maps)) for start in range(0, num_maps, step)]

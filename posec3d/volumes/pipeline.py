@@ -53,6 +53,7 @@ class VolumeConfig:
     rrc_aspect: tuple[float, float] = (3 / 4, 4 / 3)  # and aspect ratio (w / h) range
     flip_prob: float = 0.5  # horizontal flip probability in training
     combine: str = "sum"  # persons on one canvas: "sum" (paper) or "max" (pyskl)
+    source: str = "coordinates"  # Eq. 1/2 from coordinates, or "heatmaps" stored by extraction
 
     def __post_init__(self) -> None:
         # YAML gives lists; keep tuples so that configs compare and hash by value.
@@ -78,6 +79,11 @@ class VolumeConfig:
             (not 0 <= self.flip_prob <= 1, f"flip_prob must be in [0, 1], got {self.flip_prob}"),
             (self.combine not in ("sum", "max"),
              f"combine must be 'sum' or 'max', got {self.combine!r}"),
+            (self.source not in ("coordinates", "heatmaps"),
+             f"source must be 'coordinates' or 'heatmaps', got {self.source!r}"),
+            (self.source == "heatmaps" and self.modality != "joint",
+             f"source 'heatmaps' stores joint heatmaps: modality must be 'joint', "
+             f"got {self.modality!r}"),
         ) if bad]
         if problems:
             raise ValueError("; ".join(problems))
@@ -106,18 +112,41 @@ def prepare_clip(
     [num_clips, M, clip_len, V]. Training (rng required) gives each clip its own random
     resized crop and flip; test mode is deterministic and needs no rng.
     """
+    if cfg.source != "coordinates":
+        raise ValueError(f"prepare_clip renders coordinates, but cfg.source is {cfg.source!r} "
+                         "(stored heatmaps go through volumes.stored.prepare_stored)")
     name = clip.get("frame_dir", "<unnamed clip>")
-    keypoint, score, img_shape = _checked_arrays(clip, name)
+    keypoint, score, img_shape = checked_arrays(clip, name)
     if not test_mode and rng is None:
         raise ValueError(f"clip {name!r}: training needs an rng (numpy Generator)")
-    if cfg.crop:
-        box = subject_box(keypoint, img_shape, cfg.crop_padding, cfg.crop_threshold)
-    else:
-        box = full_frame(img_shape)
-    frames = _frame_indices(keypoint.shape[1], cfg, test_mode, rng)
+    box = crop_box(keypoint, img_shape, cfg)
+    frames = frame_indices(keypoint.shape[1], cfg, test_mode, rng)
     clips = [to_canvas(keypoint[:, inds], score[:, inds], box, cfg, test_mode=test_mode, rng=rng)
              for inds in frames]
     return np.stack([kp for kp, _ in clips]), np.stack([sc for _, sc in clips])
+
+
+def crop_box(keypoint: np.ndarray, img_shape: tuple[int, int], cfg: VolumeConfig) -> Box:
+    """The region of the frame a volume shows: subject-centred (cfg.crop) or the full frame."""
+    if cfg.crop:
+        return subject_box(keypoint, img_shape, cfg.crop_padding, cfg.crop_threshold)
+    return full_frame(img_shape)
+
+
+def augment_box(
+    box: Box, cfg: VolumeConfig, *, test_mode: bool, rng: np.random.Generator | None
+) -> tuple[Box, bool]:
+    """The box a clip's canvas shows, and whether to mirror it.
+
+    Training takes a random resized crop of `box` and flips with probability cfg.flip_prob
+    (drawn in that order from `rng`); test mode keeps `box` and never flips.
+    """
+    if test_mode:
+        return box, False
+    if rng is None:
+        raise ValueError("training-mode augmentation needs an rng (numpy Generator)")
+    box = random_resized_box(box, rng, cfg.rrc_area, cfg.rrc_aspect)
+    return box, bool(rng.random() < cfg.flip_prob)
 
 
 def to_canvas(
@@ -134,12 +163,9 @@ def to_canvas(
     Training takes a random resized crop of the box and flips with probability
     cfg.flip_prob; test mode maps the box itself.
     """
-    if not test_mode:
-        if rng is None:
-            raise ValueError("training-mode augmentation needs an rng (numpy Generator)")
-        box = random_resized_box(box, rng, cfg.rrc_area, cfg.rrc_aspect)
+    box, flip = augment_box(box, cfg, test_mode=test_mode, rng=rng)
     keypoint = box_to_canvas(keypoint, box, cfg.size)
-    if not test_mode and rng.random() < cfg.flip_prob:
+    if flip:
         keypoint, score = flip_coordinates(keypoint, score, cfg.size[1])
     return keypoint, score
 
@@ -182,9 +208,10 @@ def render(
     return limb_heatmaps(kp, score, cfg.size, cfg.sigma, combine=cfg.combine, out=out)
 
 
-def _frame_indices(
+def frame_indices(
     total_frames: int, cfg: VolumeConfig, test_mode: bool, rng: np.random.Generator | None
 ) -> np.ndarray:
+    """Frame indices [num_clips, clip_len] of a video's clips, by cfg.sampling."""
     if cfg.sampling == "uniform":
         return uniform_indices(total_frames, cfg.clip_len, cfg.num_clips,
                                test_mode=test_mode, rng=rng)
@@ -192,7 +219,7 @@ def _frame_indices(
                                 test_mode=test_mode, rng=rng)
 
 
-def _checked_arrays(
+def checked_arrays(
     clip: dict[str, Any], name: str
 ) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     """keypoint [M, T, V, 2] and scores [M, T, V] as float32, checked against each other.
