@@ -1,0 +1,107 @@
+"""Person box sources for top-down pose extraction (paper Sec. 4.2, Table 3c): GT, Detection, Tracking.
+
+Each source gives `Boxes`: M rows of boxes over the clip's T frames in video pixels, a row being
+one person in every frame (rows never swap persons), with a score per frame that is 0 where the
+row has no box. Scene boxes are in original pixels; `scale` (video width / original width)
+brings them into the video.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import tracking
+
+SOURCES = ("gt", "detection", "tracking", "none")
+
+
+@dataclass
+class Boxes:
+    """box float32 [M,T,4] x1 y1 x2 y2 (video pixels); score float32 [M,T], 0 = no box."""
+
+    box: np.ndarray
+    score: np.ndarray
+
+    @property
+    def valid(self) -> np.ndarray:
+        return self.score > 0
+
+
+def poi_boxes(clip: dict[str, Any], scale: float) -> np.ndarray:
+    """The scene's boxes of the persons of interest, float32 [M,T,4] in video pixels (0 out of view)."""
+    poi = np.asarray(clip["poi"], bool)
+    return (np.asarray(clip["box"], np.float32)[poi] * np.float32(scale)).astype(np.float32)
+
+
+def _visible(box: np.ndarray) -> np.ndarray:
+    return (box[..., 2] > box[..., 0]) & (box[..., 3] > box[..., 1])
+
+
+def gt_boxes(clip: dict[str, Any], scale: float) -> Boxes:
+    """GT: the ground-truth box of each person of interest in every frame where it is in view."""
+    box = poi_boxes(clip, scale)
+    return Boxes(box, _visible(box).astype(np.float32))
+
+
+def rank_tracks(assigned: Sequence[dict[int, int]], scores: Sequence[np.ndarray],
+                max_persons: int) -> list[dict[int, int]]:
+    """The `max_persons` tracks of highest total score (ties: earlier track first), as rows.
+
+    assigned: per frame {track id: detection index}, as `tracking.link` gives; scores: per frame
+    each detection's score. Returns one {frame: detection index} per kept track, best first.
+    """
+    rows: dict[int, dict[int, int]] = {}
+    total: dict[int, float] = {}
+    for t, tracks in enumerate(assigned):
+        for track, index in tracks.items():
+            rows.setdefault(track, {})[t] = index
+            total[track] = total.get(track, 0.0) + float(scores[t][index])
+    best = sorted(rows, key=lambda track: (-total[track], track))[:max_persons]
+    return [rows[track] for track in best]
+
+
+def detection_boxes(detections: Sequence[tuple[np.ndarray, np.ndarray]], score_thr: float,
+                    max_persons: int) -> Boxes:
+    """Detection: every person the detector finds above `score_thr`, linked over frames into tracks.
+
+    Distractors come in as they do in the paper; the `max_persons` tracks of highest total
+    detection score are kept (at least one row, all zeros when nothing was found).
+    """
+    assigned = tracking.link(detections, score_thr)
+    rows = rank_tracks(assigned, [s for _, s in detections], max_persons)
+    steps = len(detections)
+    box = np.zeros((max(len(rows), 1), steps, 4), np.float32)
+    score = np.zeros((max(len(rows), 1), steps), np.float32)
+    for m, row in enumerate(rows):
+        for t, index in row.items():
+            box[m, t] = detections[t][0][index]
+            score[m, t] = detections[t][1][index]
+    return Boxes(box, score)
+
+
+def tracking_boxes(detections: Sequence[tuple[np.ndarray, np.ndarray]], clip: dict[str, Any],
+                   scale: float, score_thr: float) -> Boxes:
+    """Tracking: each person of interest's GT box in its first visible frame, then followed
+    frame by frame through the detections (zeros before that frame and once the track is lost)."""
+    seeds = poi_boxes(clip, scale)
+    steps = len(detections)
+    box = np.zeros((len(seeds), steps, 4), np.float32)
+    score = np.zeros((len(seeds), steps), np.float32)
+    for m, seed in enumerate(seeds):
+        visible = np.flatnonzero(_visible(seed[:steps]))
+        if len(visible):
+            box[m], score[m] = tracking.follow(detections, int(visible[0]), seed[visible[0]], score_thr)
+    return Boxes(box, score)
+
+
+def keypoint_box(keypoint: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """The tight box float32 [n,4] around each instance's joints with a positive score."""
+    box = np.zeros((len(keypoint), 4), np.float32)
+    for i, (points, s) in enumerate(zip(keypoint, score)):
+        seen = points[s > 0] if (s > 0).any() else points
+        box[i] = (*seen.min(axis=0), *seen.max(axis=0))
+    return box
