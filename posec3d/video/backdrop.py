@@ -3,8 +3,8 @@
 The backdrop is ray-cast once per clip for the middle frame's camera onto a canvas with a margin,
 and every frame takes it through the homography at infinity of its own camera (rotation and
 zoom; the small parallax of camera translation is ignored), which costs one warp per frame.
-The floor is the ground plane z = 0; the walls are those of a square room around the scene,
-large enough to enclose the cameras and every person. Its look comes from the clip's `background`
+The floor is the ground plane z = 0; the walls are those of a square room centred where the
+cameras look, 12 m wider than the cameras' distance from there. Its look comes from the clip's `background`
 parameters (meta['background_params']), its texture from `background_seed`.
 """
 
@@ -122,6 +122,7 @@ def _wall_texture(kind: str, p: dict[str, float], rng: np.random.Generator, radi
             colour = _rgb(rng.random(), rng.uniform(0.0, 0.8), rng.uniform(0.1, 0.95))
             rect(x, z0, x + width, z0 + height, colour)
         rect(0.0, 0.0, perimeter, 0.1, 0.6 * base)  # skirting board
+        tex[z[:, 0] > 4.0] = 0.85 * base  # plain top, since rays above the wall stretch its last row
     return tex
 
 
@@ -135,12 +136,14 @@ def make_backdrop(clip: dict, param_names: list[str], K: np.ndarray, size: tuple
     ref = len(R) // 2
     centre_cam = -R[ref].T @ t[ref]
 
-    pelvis = np.asarray(clip["body_aux_3d"], np.float64)[..., 1, :2].reshape(-1, 2)
-    cams = -np.einsum("tji,tj->ti", R, t)[:, :2]
-    forward = R[ref][2, :2] / max(np.linalg.norm(R[ref][2, :2]), 1e-6)
-    origin = pelvis.mean(0) if len(pelvis) else centre_cam[:2] + 5.0 * forward
-    spread = np.concatenate([pelvis, cams]) - origin
-    radius = float(np.linalg.norm(spread, axis=1).max()) + 4.0
+    # The room depends on the cameras only (so a clip renders the same backdrop with or without
+    # its persons): centred where the cameras look at the floor, wide enough for a crowd behind.
+    cams = -np.einsum("tji,tj->ti", R, t)
+    axis = R[:, 2, :]
+    reach = np.where(axis[:, 2] < -1e-3, cams[:, 2] / np.maximum(-axis[:, 2], 1e-3), 8.0)
+    aim = cams[:, :2] + np.minimum(reach, 15.0)[:, None] * axis[:, :2]
+    origin = aim.mean(0)
+    radius = float(np.linalg.norm(cams[:, :2] - origin, axis=1).max()) + 12.0
 
     hc, wc = int(round(h * (1 + 2 * PAD))), int(round(w * (1 + 2 * PAD)))
     Kc = K[ref].copy()

@@ -48,18 +48,25 @@ def clip_seed(seed: int, frame_dir: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([int(seed), zlib.crc32(frame_dir.encode())]))
 
 
+_SCENE_KEYS = ("camera_K", "camera_R", "camera_t", "keypoint_3d", "body_aux_3d", "body_shape", "clothing",
+               "background", "background_seed", "img_shape", "scene", "occluders", "occluder_colours")
+
+
+def _missing(clip: dict[str, Any]) -> list[str]:
+    return [k for k in _SCENE_KEYS if k not in clip]
+
+
 def render_clip(clip: dict[str, Any], meta: dict[str, Any], width: int, seed: int) -> np.ndarray:
     """The video frames uint8 RGB [T, h, w, 3] of one scenes clip (see posec3d.synth CLIP_FIELDS)."""
     name = clip.get("frame_dir", "?")
-    missing = [k for k in ("camera_K", "camera_R", "camera_t", "keypoint_3d", "body_aux_3d", "body_shape",
-                           "clothing", "background", "background_seed", "img_shape", "scene") if k not in clip]
+    missing = _missing(clip)
     if missing:
         raise ValueError(f"clip {name!r}: not a scenes clip (missing {', '.join(missing)})")
     h, w, scale = video_size(tuple(clip["img_shape"]), width)
     K = np.asarray(clip["camera_K"], np.float64) * np.array([scale, scale, 1.0])[:, None]
-    rng = clip_seed(seed, str(name))
+    rng, looks_rng = clip_seed(seed, str(name)).spawn(2)  # persons do not change the camera's draws
     backdrop = make_backdrop(clip, list(meta["background_params"]), K, (h, w))
-    prims = [person_primitives(clip, list(meta["clothing_parts"]), K, (h, w), rng), box_primitives(clip, K)]
+    prims = [person_primitives(clip, list(meta["clothing_parts"]), K, (h, w), looks_rng), box_primitives(clip, K)]
     kinds = [k for p in prims for k in p.kinds]
     data = [d for p in prims for d in p.data]
     colours = [c for p in prims for c in p.colours]
@@ -87,3 +94,73 @@ def render_clip(clip: dict[str, Any], meta: dict[str, Any], width: int, seed: in
         frames[i] = frame
     return frames
 
+
+
+def _render_one(job: tuple[dict[str, Any], dict[str, Any], int, int, str]) -> tuple[str, float]:
+    """Render and write one clip (worker of `render_dataset`); returns its name and seconds taken."""
+    clip, meta, width, seed, path = job
+    start = time.perf_counter()
+    cv2.setNumThreads(1)
+    write_video(render_clip(clip, meta, width, seed), path, float(clip.get("fps", 30)))
+    return clip["frame_dir"], time.perf_counter() - start
+
+
+def _finished(path: Path, frames: int, size: tuple[int, int]) -> bool:
+    """Whether a video from an earlier run is there, complete and of the wanted size."""
+    if not path.is_file():
+        return False
+    try:
+        info = video_info(path)
+    except VideoError:
+        return False
+    return (info.frames, info.height, info.width) == (frames, *size)
+
+
+def render_dataset(scenes_path: str | Path, out_dir: str | Path, width: int, seed: int = 0,
+                   progress: bool = False, workers: int = 1) -> dict[str, Any]:
+    """Render every clip of a scenes file to out_dir/<frame_dir>.avi and write out_dir/index.json.
+
+    Resumable: a clip whose video is already there with the right frame count and size is
+    skipped (videos are written atomically, so one that is there is whole). `workers` > 1
+    renders clips in that many processes. Returns the index (also written as index.json:
+    {"format", "width", "seed", "clips": {frame_dir: {"frames", "height", "width", "scale"}}}).
+    """
+    scenes_path, out_dir = Path(scenes_path), Path(out_dir)
+    scenes = load_poses(scenes_path)
+    meta = scenes.get("meta", {})
+    lacking = next((c for c in scenes["annotations"] if _missing(c)), None)
+    if lacking is not None or "background_params" not in meta or "clothing_parts" not in meta:
+        what = f"clip {lacking['frame_dir']!r} lacks {', '.join(_missing(lacking))}" if lacking else "no scene meta"
+        raise ValueError(f"{scenes_path}: not a synthetic scenes file ({what}); render needs `posec3d synth` output")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    index: dict[str, Any] = {"format": FORMAT, "width": int(width), "seed": int(seed), "clips": {}}
+    jobs = []
+    for clip in scenes["annotations"]:
+        h, w, scale = video_size(tuple(clip["img_shape"]), width)
+        frames = int(clip["total_frames"])
+        if frames < 1:
+            raise ValueError(f"{scenes_path}: clip {clip['frame_dir']!r} has no frames")
+        index["clips"][clip["frame_dir"]] = {"frames": frames, "height": h, "width": w, "scale": scale}
+        path = out_dir / f"{clip['frame_dir']}.avi"
+        if not _finished(path, frames, (h, w)):
+            jobs.append((clip, meta, int(width), int(seed), str(path)))
+    skipped = len(index["clips"]) - len(jobs)
+    log.info("render %s: %d clips, %d already rendered, %d to render", scenes_path, len(index["clips"]),
+             skipped, len(jobs))
+    start = time.perf_counter()
+    total_frames = sum(int(job[0]["total_frames"]) for job in jobs)
+    with tqdm(total=len(jobs), disable=not progress, desc=f"render {out_dir.name}", unit="clip") as bar:
+        if workers > 1 and len(jobs) > 1:
+            with ProcessPoolExecutor(workers) as pool:
+                for _ in pool.map(_render_one, jobs, chunksize=4):
+                    bar.update()
+        else:
+            for job in jobs:
+                _render_one(job)
+                bar.update()
+    seconds = time.perf_counter() - start
+    if jobs:
+        log.info("render %s: %d frames in %.1f s (%.0f frames/s)", out_dir, total_frames, seconds,
+                 total_frames / max(seconds, 1e-9))
+    write_json(out_dir / "index.json", index)
+    return index
