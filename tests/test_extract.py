@@ -1,0 +1,218 @@
+"""Pose extraction: box sources, batched inference with tiny random mmdet/mmpose models, the
+resumable driver, broken videos and the CLI, on a tiny synthetic FineGYM analog rendered to video."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from posec3d.estimators.train import estimator_config
+from posec3d.extract import (BottomUpEstimator, PersonDetector, Settings, TopDownEstimator,
+                             detection_boxes, extract_dataset, gt_boxes, tracking_boxes)
+from posec3d.storage import load_poses, save_poses
+from posec3d.synth import generate, synth_config
+from posec3d.video.io import read_video, write_video
+from posec3d.video.render import render_dataset
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Scenes of 4 short clips rendered 160 px wide, and tiny random estimators built from the kept configs."""
+    from mmdet.apis import init_detector
+    from mmpose.apis import init_model
+
+    root = tmp_path_factory.mktemp("extract")
+    cfg = synth_config("gym", num_classes=2, clips_per_class=2, length_median=14, length_range=(10, 16),
+                       distractors=(1, 1))
+    scenes = generate(cfg, seed=0)
+    save_poses(scenes, root / "scenes.npz")
+    render_dataset(root / "scenes.npz", root / "videos", width=160, seed=0)
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    models = {name: (init_detector if name == "detector" else init_model)(estimator_config(name), None, device="cpu")
+              for name in ("detector", "hq", "bu")}
+    return {"root": root, "scenes": load_poses(root / "scenes.npz"), "models": models}
+
+
+def _extract(world: dict, out: Path, boxes: str = "gt", videos: Path | None = None, **kw) -> dict:
+    models = world["models"]
+    pose = BottomUpEstimator(models["bu"]) if boxes == "none" else TopDownEstimator(models["hq"], kw.pop("heatmaps", False))
+    settings = Settings(boxes=boxes, estimator="hq", heatmaps=getattr(pose, "heatmaps", False), score_thr=0.0)
+    scenes = kw.pop("scenes", world["root"] / "scenes.npz")
+    summary = extract_dataset(scenes, videos or world["root"] / "videos", out, kw.pop("pose", pose), settings,
+                              detector=PersonDetector(models["detector"]), batch=16, **kw)
+    return {"summary": summary, "poses": load_poses(out)}
+
+
+def test_gt_boxes_scale_into_the_video_and_keep_the_persons_of_interest(world: dict) -> None:
+    clip = world["scenes"]["annotations"][0]
+    boxes = gt_boxes(clip, 0.125)
+    poi = np.asarray(clip["poi"], bool)
+    assert boxes.box.shape == (poi.sum(), clip["total_frames"], 4)
+    np.testing.assert_allclose(boxes.box, np.asarray(clip["box"])[poi] * 0.125, rtol=1e-6)
+    in_view = np.asarray(clip["box"])[poi][..., 2] > 0
+    np.testing.assert_array_equal(boxes.valid, in_view)
+
+
+def test_gt_extraction_is_a_valid_pose_file_in_video_pixels(world: dict, tmp_path: Path) -> None:
+    out = _extract(world, tmp_path / "hq-gt.npz")
+    poses, scenes = out["poses"], world["scenes"]
+    assert not (tmp_path / "hq-gt.npz.parts").exists()
+    assert poses["split"] == scenes["split"]
+    assert poses["meta"]["extraction"]["boxes"] == "gt"
+    for clip, scene in zip(poses["annotations"], scenes["annotations"]):
+        m, t = int(np.sum(scene["poi"])), scene["total_frames"]
+        assert clip["frame_dir"] == scene["frame_dir"] and clip["label"] == scene["label"]
+        assert clip["keypoint"].shape == (m, t, 17, 2) and clip["keypoint_score"].shape == (m, t, 17)
+        assert clip["img_shape"] == (90, 160) and clip["original_shape"] == scene["original_shape"]
+        no_box = ~gt_boxes(scene, 160 / 1280).valid
+        assert not clip["keypoint"][no_box].any() and not clip["keypoint_score"][no_box].any()
+    again = _extract(world, tmp_path / "again.npz")["poses"]  # deterministic
+    for a, b in zip(poses["annotations"], again["annotations"]):
+        np.testing.assert_array_equal(a["keypoint"], b["keypoint"])
+
+
+def _walker(start: float, step: float, steps: int) -> np.ndarray:
+    x = start + step * np.arange(steps, dtype=np.float32)
+    return np.stack([x, np.full(steps, 10.0), x + 20, np.full(steps, 60.0)], axis=1).astype(np.float32)
+
+
+def test_detection_rows_follow_each_person_whatever_the_detection_order() -> None:
+    steps = 12
+    a, b, ghost = _walker(0, 2, steps), _walker(100, -1, steps), np.array([200, 10, 220, 60], np.float32)
+    rng = np.random.default_rng(0)
+    frames = []
+    for t in range(steps):
+        boxes, scores = [a[t], b[t]], [0.9, 0.8]
+        if t == 5:  # a distractor seen once
+            boxes.append(ghost)
+            scores.append(0.95)
+        order = rng.permutation(len(boxes))
+        frames.append((np.stack(boxes)[order], np.float32(scores)[order]))
+    found = detection_boxes(frames, score_thr=0.5, max_persons=2)
+    assert found.box.shape == (2, steps, 4) and found.valid.all()
+    np.testing.assert_allclose(found.box[0], a)  # highest total score first
+    np.testing.assert_allclose(found.box[1], b)
+    three = detection_boxes(frames, score_thr=0.5, max_persons=3)
+    assert three.valid[2].sum() == 1 and np.allclose(three.box[2, 5], ghost)
+    nothing = detection_boxes([(np.zeros((0, 4), np.float32), np.zeros(0, np.float32))] * 3, 0.5, 2)
+    assert nothing.box.shape == (1, 3, 4) and not nothing.valid.any()
+
+
+def test_tracking_starts_from_the_gt_box_in_the_first_visible_frame() -> None:
+    steps = 10
+    target, other = _walker(0, 3, steps), _walker(60, -3, steps)
+    gt = np.zeros((2, steps, 4), np.float32)
+    gt[0, 2:] = target[2:] * 2  # original pixels; scale 0.5 brings them into the video
+    clip = {"poi": np.array([True, False]), "box": gt}
+    frames = [(np.stack([other[t], target[t] + 1]), np.float32([0.9, 0.7])) for t in range(steps)]
+    found = tracking_boxes(frames, clip, 0.5, score_thr=0.5)
+    assert found.box.shape == (1, steps, 4)
+    assert not found.valid[0, :2].any() and found.valid[0, 2:].all()
+    np.testing.assert_allclose(found.box[0, 2], target[2])  # the GT seed itself
+    np.testing.assert_allclose(found.box[0, 3:], target[3:] + 1)  # then the matching detections
+
+
+def test_detection_and_tracking_extraction(world: dict, tmp_path: Path) -> None:
+    det = _extract(world, tmp_path / "det.npz", boxes="detection")["poses"]
+    for clip in det["annotations"]:
+        assert 1 <= clip["keypoint"].shape[0] <= 2 and clip["box"].shape[:2] == clip["keypoint"].shape[:2]
+        no_box = ~(clip["box"][..., 2] > clip["box"][..., 0])
+        assert not clip["keypoint_score"][no_box].any()
+    track = _extract(world, tmp_path / "track.npz", boxes="tracking")["poses"]
+    for clip, scene in zip(track["annotations"], world["scenes"]["annotations"]):
+        assert clip["keypoint"].shape[0] == int(np.sum(scene["poi"]))
+        first = np.flatnonzero(gt_boxes(scene, 0.125).valid[0])[0]
+        np.testing.assert_allclose(clip["box"][0, first], gt_boxes(scene, 0.125).box[0, first])
+
+
+def test_heatmap_variant_stores_heatmaps_and_the_region_they_cover(world: dict, tmp_path: Path) -> None:
+    poses = _extract(world, tmp_path / "hm.npz", heatmaps=True)["poses"]
+    for clip in poses["annotations"]:
+        m, t = clip["keypoint"].shape[:2]
+        assert clip["heatmap"].dtype == np.uint8 and clip["heatmap"].shape == (m, t, 17, 32, 24)
+        assert clip["heatmap_box"].shape == (m, t, 4)
+        valid = clip["box"][..., 2] > clip["box"][..., 0]
+        assert not clip["heatmap"][~valid].any() and not clip["heatmap_box"][~valid].any()
+        hb, box = clip["heatmap_box"][valid], clip["box"][valid]
+        assert (hb[:, :2] <= box[:, :2] + 1e-3).all() and (hb[:, 2:] >= box[:, 2:] - 1e-3).all()
+        aspect = (hb[:, 3] - hb[:, 1]) / (hb[:, 2] - hb[:, 0])
+        np.testing.assert_allclose(aspect, 64 / 48, rtol=1e-4)  # the 48x64 input crop
+
+
+class _Crash(TopDownEstimator):
+    """A real estimator that dies after `clips` clips, like a killed run."""
+
+    def __init__(self, model: torch.nn.Module, clips: int) -> None:
+        super().__init__(model)
+        self.left, self.calls = clips, 0
+
+    def __call__(self, *args, **kw):
+        if self.left == 0:
+            raise RuntimeError("killed")
+        self.left -= 1
+        self.calls += 1
+        return super().__call__(*args, **kw)
+
+
+def test_a_killed_run_resumes_from_its_parts(world: dict, tmp_path: Path) -> None:
+    out = tmp_path / "resume.npz"
+    with pytest.raises(RuntimeError, match="killed"):
+        _extract(world, out, pose=_Crash(world["models"]["hq"], 2))
+    assert not out.exists() and len(list((tmp_path / "resume.npz.parts").glob("*.npz"))) == 2
+    counting = _Crash(world["models"]["hq"], -1)
+    result = _extract(world, out, pose=counting)
+    assert result["summary"].reused == 2 and counting.calls == 2
+    assert not (tmp_path / "resume.npz.parts").exists()
+    fresh = _extract(world, tmp_path / "fresh.npz")["poses"]
+    for a, b in zip(result["poses"]["annotations"], fresh["annotations"]):
+        np.testing.assert_array_equal(a["keypoint"], b["keypoint"])
+        np.testing.assert_array_equal(a["keypoint_score"], b["keypoint_score"])
+
+
+def test_missing_truncated_and_undecodable_videos_give_zeros_a_log_line_and_a_count(
+        world: dict, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    videos = tmp_path / "videos"
+    shutil.copytree(world["root"] / "videos", videos)
+    names = [c["frame_dir"] for c in world["scenes"]["annotations"]]
+    (videos / f"{names[0]}.avi").unlink()
+    (videos / f"{names[1]}.avi").write_bytes(b"not a video at all")
+    frames = read_video(videos / f"{names[2]}.avi")
+    write_video(frames[:5], videos / f"{names[2]}.avi", fps=25)
+    with caplog.at_level(logging.WARNING):
+        result = _extract(world, tmp_path / "broken.npz", videos=videos)
+    counts = result["summary"].counts
+    assert (counts["missing"], counts["undecodable"], counts["truncated"]) == (1, 1, 1)
+    assert result["poses"]["meta"]["extraction"]["summary"]["missing"] == 1
+    text = caplog.text
+    assert f"clip {names[0]}: missing video" in text and f"clip {names[1]}: undecodable video" in text
+    assert f"clip {names[2]}: truncated video: 5 of" in text
+    clips = result["poses"]["annotations"]
+    assert not clips[0]["keypoint"].any() and not clips[1]["keypoint_score"].any()
+    assert clips[0]["img_shape"] == (90, 160)
+    assert clips[2]["keypoint_score"][:, :5].any() and not clips[2]["keypoint_score"][:, 5:].any()
+
+
+def test_bottom_up_extraction_links_persons_into_rows(world: dict, tmp_path: Path) -> None:
+    scenes = dict(world["scenes"])
+    scenes["annotations"] = scenes["annotations"][:1]
+    scenes["split"] = {}
+    save_poses(scenes, tmp_path / "one.npz")
+    poses = _extract(world, tmp_path / "bu.npz", boxes="none", scenes=tmp_path / "one.npz")["poses"]
+    clip = poses["annotations"][0]
+    assert clip["keypoint"].shape[1:] == (clip["total_frames"], 17, 2) and 1 <= clip["keypoint"].shape[0] <= 2
+    assert poses["meta"]["extraction"]["boxes"] == "none"
+
+
+def test_box_source_must_fit_the_estimator(world: dict, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="bottom-up"):
+        extract_dataset(world["root"] / "scenes.npz", world["root"] / "videos", tmp_path / "x.npz",
+                        TopDownEstimator(world["models"]["hq"]), Settings(boxes="none", estimator="hq"))
+    with pytest.raises(ValueError, match="needs a person detector"):
+        extract_dataset(world["root"] / "scenes.npz", world["root"] / "videos", tmp_path / "x.npz",
+                        TopDownEstimator(world["models"]["hq"]), Settings(boxes="tracking", estimator="hq"))
