@@ -16,6 +16,7 @@ from typing import Any
 
 from posec3d.atomic import atomic_path, write_json
 from posec3d.config import ConfigError, load_run_config, merge, parse_assignment, read_mapping
+from posec3d.video import commands as video_commands
 
 log = logging.getLogger("posec3d")
 
@@ -121,6 +122,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_profile(p)
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_report)
+
+    video_commands.register(sub)
     return parser
 
 

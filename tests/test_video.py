@@ -166,3 +166,14 @@ def test_render_dataset_refuses_pose_files(tmp_path: Path, scenes: dict) -> None
     save_poses(pose_source(scenes, "gt-2d"), poses)
     with pytest.raises(ValueError, match="poses.npz: not a synthetic scenes file"):
         render_dataset(poses, tmp_path / "videos", WIDTH)
+
+
+def test_render_command(scenes_file: Path, tmp_path: Path) -> None:
+    from posec3d.cli import main
+
+    out = tmp_path / "videos"
+    assert main(["render", "--scenes", str(scenes_file), "--out", str(out), "--width", "96"]) == 0
+    index = (out / "index.json").read_text()
+    assert '"width": 96' in index
+    assert len(list(out.glob("*.avi"))) == 4
+    assert main(["render", "--scenes", str(tmp_path / "none.npz"), "--out", str(out)]) == 2

@@ -26,7 +26,7 @@ from posec3d.atomic import write_json
 from posec3d.storage import load_poses
 
 from .backdrop import make_backdrop
-from .figures import Primitives, box_primitives, draw, person_primitives
+from .figures import box_primitives, draw, person_primitives
 from .io import VideoError, video_info, write_video
 
 log = logging.getLogger(__name__)
