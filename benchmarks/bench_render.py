@@ -33,8 +33,8 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=["gym", "ntu60", "ntu120", "k400"])
     args = parser.parse_args()
     cv2.setNumThreads(1)
-    print(f"| dataset | clips | frames | persons/frame | render ms/frame | write ms/frame | frames/s | "
-          f"KB/frame | est. whole set, 1 process (s) | POI height px: p10 / median / p90 |")
+    print("| dataset | clips | frames | persons/frame | render ms/frame | write ms/frame | frames/s | "
+          "KB/frame | est. whole set, 1 process (s) | POI height px: p10 / median / p90 |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in args.datasets:
         scenes = load_poses(Path("data") / name / "scenes.npz")
