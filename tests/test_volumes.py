@@ -568,15 +568,15 @@ def _with_stored_heatmaps(clip: dict, size=(16, 12), frame_sigma: float = 4.0) -
             "heatmap_box": box.astype(np.float32)}
 
 
-def _volumes(clip: dict, cfg: VolumeConfig, *, test_mode: bool, seed: int = 0):
+def _volumes(clip: dict, cfg: VolumeConfig, *, test_mode: bool, seed: int = 0,
+             device: str = "cpu"):
     """(coordinate volume, stored-heatmap volume) of one clip, from the same rng stream."""
     rngs = [None if test_mode else np.random.default_rng(seed) for _ in range(2)]
-    coords = render(*collate_coordinates([prepare_clip(clip, cfg, test_mode=test_mode,
-                                                       rng=rngs[0])]), cfg)
+    coords = collate_coordinates([prepare_clip(clip, cfg, test_mode=test_mode, rng=rngs[0])])
     stored_cfg = dataclasses.replace(cfg, source="heatmaps")
-    stored = render_stored(*collate_stored([prepare_stored(clip, stored_cfg, test_mode=test_mode,
-                                                           rng=rngs[1])]), stored_cfg)
-    return coords, stored
+    stored = collate_stored([prepare_stored(clip, stored_cfg, test_mode=test_mode, rng=rngs[1])])
+    return (render(*(t.to(device) for t in coords), cfg).cpu(),
+            render_stored(*(t.to(device) for t in stored), stored_cfg).cpu())
 
 
 def _sharp_clip(seed: int, persons: int = 2, frames: int = 12) -> dict:
@@ -592,11 +592,12 @@ def _sharp_clip(seed: int, persons: int = 2, frames: int = 12) -> dict:
 SIGMA = 2.0
 
 
-def test_stored_gaussians_give_the_coordinate_volume_at_test_time():
+@pytest.mark.parametrize("device", DEVICES)
+def test_stored_gaussians_give_the_coordinate_volume_at_test_time(device):
     cfg = VolumeConfig(clip_len=6, sigma=SIGMA)
     # The test box is the 375 px square around the poses: 375 / 56 frame pixels per canvas pixel.
     clip = _with_stored_heatmaps(_sharp_clip(30), (128, 96), frame_sigma=SIGMA * 375 / 56)
-    coords, stored = _volumes(clip, cfg, test_mode=True)
+    coords, stored = _volumes(clip, cfg, test_mode=True, device=device)
     assert stored.shape == coords.shape == (1, NUM_JOINTS, 6, 56, 56)
     assert coords.max() > 1.5  # two persons summed on one canvas
     torch.testing.assert_close(stored, coords, atol=0.03, rtol=0)
