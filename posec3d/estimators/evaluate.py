@@ -45,7 +45,7 @@ def evaluate_estimator(estimator: str | Path, frames: str | Path | None = None,
     from mmengine.config import Config
     from mmengine.runner import Runner
 
-    from posec3d.estimators.train import _point_at_frames
+    from posec3d.estimators.train import _point_at_frames, fresh_run
 
     config, checkpoint = estimator_files(estimator)
     cfg = Config.fromfile(str(config))
@@ -54,8 +54,7 @@ def evaluate_estimator(estimator: str | Path, frames: str | Path | None = None,
     if batch_size is not None:
         cfg.test_dataloader.batch_size = int(batch_size)
     work = Path(estimator) / ".eval"
-    shutil.rmtree(work, ignore_errors=True)
-    cfg.work_dir = str(work)
+    fresh_run(cfg, work, "eval")
     cfg.load_from = str(checkpoint)
     for name in ("train_dataloader", "train_cfg", "optim_wrapper", "param_scheduler",
                  "val_dataloader", "val_cfg", "val_evaluator"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,15 @@ def _point_at_frames(cfg: Any, frames: Path) -> None:
             raise FileNotFoundError(f"estimator frames {frames}: missing {part}.json (run `posec3d frames`)")
 
 
+def fresh_run(cfg: Any, work_dir: Path, tag: str) -> None:
+    """Give a Runner its own work dir, logger and visualizer: mmengine keeps both as named
+    process-wide instances, and a second run under the same name would write to the first's dir."""
+    shutil.rmtree(work_dir, ignore_errors=True)
+    cfg.work_dir = str(work_dir)
+    cfg.experiment_name = f"{tag}-{uuid.uuid4().hex[:8]}"
+    cfg.visualizer.name = cfg.experiment_name
+
+
 def train_estimator(config: str | Path, frames: str | Path, out: str | Path, iters: int | None = None,
                     overrides: dict[str, Any] | None = None, seed: int = 0,
                     log_interval: int = 50) -> dict[str, Any]:
@@ -92,8 +102,7 @@ def train_estimator(config: str | Path, frames: str | Path, out: str | Path, ite
     out = Path(out)
     cfg = estimator_config(config, frames, iters, overrides, seed, log_interval)
     work = out / ".work"
-    shutil.rmtree(work, ignore_errors=True)
-    cfg.work_dir = str(work)
+    fresh_run(cfg, work, "train")
     for name in ("val_dataloader", "val_cfg", "val_evaluator"):
         cfg[name] = None  # evaluation is evaluate.py's job
     runner = Runner.from_cfg(cfg)
@@ -110,6 +119,8 @@ def train_estimator(config: str | Path, frames: str | Path, out: str | Path, ite
     cfg.val_cfg = dict(type="ValLoop")
     cfg.val_evaluator = cfg.test_evaluator
     cfg.work_dir = None
+    cfg.pop("experiment_name")
+    cfg.visualizer.name = "visualizer"
     with atomic_path(out / "config.py") as tmp:
         cfg.dump(str(tmp))
     logs = sorted(work.glob("*/*.log"))
