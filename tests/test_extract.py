@@ -12,8 +12,9 @@ import pytest
 import torch
 
 from posec3d.estimators.train import estimator_config
-from posec3d.extract import (BottomUpEstimator, PersonDetector, Settings, TopDownEstimator,
-                             detection_boxes, extract_dataset, gt_boxes, tracking_boxes)
+from posec3d.extract.boxes import detection_boxes, gt_boxes, tracking_boxes
+from posec3d.extract.extract import Settings, extract_dataset
+from posec3d.extract.inference import BottomUpEstimator, PersonDetector, TopDownEstimator
 from posec3d.storage import load_poses, save_poses
 from posec3d.synth import generate, synth_config
 from posec3d.video.io import read_video, write_video
@@ -109,7 +110,8 @@ def test_tracking_starts_from_the_gt_box_in_the_first_visible_frame() -> None:
     target, other = _walker(0, 3, steps), _walker(60, -3, steps)
     gt = np.zeros((2, steps, 4), np.float32)
     gt[0, 2:] = target[2:] * 2  # original pixels; scale 0.5 brings them into the video
-    clip = {"poi": np.array([True, False]), "box": gt}
+    clip = {"poi": np.array([True, False]), "box": gt, "keypoint": np.zeros((2, steps, 17, 2), np.float32),
+            "keypoint_score": np.zeros((2, steps, 17), np.float32)}
     frames = [(np.stack([other[t], target[t] + 1]), np.float32([0.9, 0.7])) for t in range(steps)]
     found = tracking_boxes(frames, clip, 0.5, score_thr=0.5)
     assert found.box.shape == (1, steps, 4)
@@ -216,3 +218,32 @@ def test_box_source_must_fit_the_estimator(world: dict, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="needs a person detector"):
         extract_dataset(world["root"] / "scenes.npz", world["root"] / "videos", tmp_path / "x.npz",
                         TopDownEstimator(world["models"]["hq"]), Settings(boxes="tracking", estimator="hq"))
+
+
+def _estimator_dir(model: torch.nn.Module, folder: Path) -> Path:
+    """An estimator folder as posec3d.estimators.train writes it: config.py + model.pth."""
+    folder.mkdir(parents=True)
+    model.cfg.dump(str(folder / "config.py"))
+    meta = {"dataset_meta": {"classes": ["person"]}} if model.cfg.default_scope == "mmdet" else {}
+    torch.save({"state_dict": model.state_dict(), "meta": meta}, folder / "model.pth")
+    return folder
+
+
+def test_cli_extracts_with_estimator_folders(world: dict, tmp_path: Path) -> None:
+    from posec3d.cli import main
+
+    pose = _estimator_dir(world["models"]["hq"], tmp_path / "hq")
+    detector = _estimator_dir(world["models"]["detector"], tmp_path / "detector")
+    out = tmp_path / "poses" / "hq-tracking.npz"
+    argv = ["extract", "--scenes", str(world["root"] / "scenes.npz"), "--videos", str(world["root"] / "videos"),
+            "--pose", str(pose), "--detector", f"{detector}/config.py:{detector}/model.pth",
+            "--boxes", "tracking", "--out", str(out), "--batch", "16", "--score-threshold", "0.0", "--threads", "1"]
+    assert main(argv) == 0
+    poses = load_poses(out)
+    assert poses["meta"]["extraction"]["boxes"] == "tracking" and len(poses["annotations"]) == 4
+    direct = _extract(world, tmp_path / "direct.npz", boxes="tracking")["poses"]
+    for a, b in zip(poses["annotations"], direct["annotations"]):
+        np.testing.assert_array_equal(a["keypoint"], b["keypoint"])
+    wrong = ["extract", "--scenes", str(world["root"] / "scenes.npz"), "--videos", str(world["root"] / "videos"),
+             "--pose", str(pose), "--boxes", "detection", "--out", str(tmp_path / "x.npz")]
+    assert main(wrong) == 2 and not (tmp_path / "x.npz").exists()  # detection boxes need --detector

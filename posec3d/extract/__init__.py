@@ -1,13 +1,12 @@
 """Pose extraction from video (paper Sec. 3.1, 4.2): person boxes (GT / Detection / Tracking),
-batched top-down or bottom-up pose estimation with mmdet/mmpose models, stored as a pose file."""
+batched top-down or bottom-up pose estimation with mmdet/mmpose models, stored as a pose file.
+
+Modules: boxes (box sources), tracking (ByteTracker linking), inference (batched models),
+extract (the resumable per-dataset driver), commands (`posec3d extract`). The package itself
+imports nothing heavy, so the CLI starts fast.
+"""
 
 from __future__ import annotations
 
-from .boxes import SOURCES, Boxes, detection_boxes, gt_boxes, tracking_boxes
-from .extract import Settings, Summary, extract_dataset
-from .inference import BottomUpEstimator, PersonDetector, Poses, TopDownEstimator, is_bottom_up
-
-__all__ = [
-    "SOURCES", "Boxes", "BottomUpEstimator", "PersonDetector", "Poses", "Settings", "Summary",
-    "TopDownEstimator", "detection_boxes", "extract_dataset", "gt_boxes", "is_bottom_up", "tracking_boxes",
-]
+# Person box sources; "none" is for bottom-up estimators, which find persons themselves.
+SOURCES: tuple[str, ...] = ("gt", "detection", "tracking", "none")

@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from posec3d.video import video_annotations
+
 from . import tracking
-
-SOURCES = ("gt", "detection", "tracking", "none")
-
 
 @dataclass
 class Boxes:
@@ -33,8 +32,7 @@ class Boxes:
 
 def poi_boxes(clip: dict[str, Any], scale: float) -> np.ndarray:
     """The scene's boxes of the persons of interest, float32 [M,T,4] in video pixels (0 out of view)."""
-    poi = np.asarray(clip["poi"], bool)
-    return (np.asarray(clip["box"], np.float32)[poi] * np.float32(scale)).astype(np.float32)
+    return video_annotations(clip, scale)["box"][np.asarray(clip["poi"], bool)]
 
 
 def _visible(box: np.ndarray) -> np.ndarray:
@@ -104,4 +102,5 @@ def keypoint_box(keypoint: np.ndarray, score: np.ndarray) -> np.ndarray:
     for i, (points, s) in enumerate(zip(keypoint, score)):
         seen = points[s > 0] if (s > 0).any() else points
         box[i] = (*seen.min(axis=0), *seen.max(axis=0))
+    box[:, 2:] = np.maximum(box[:, 2:], box[:, :2] + 1.0)  # at least a pixel: the tracker divides by h
     return box

@@ -29,7 +29,8 @@ from posec3d.video.io import VideoError, read_video
 from posec3d.video.render import video_size
 
 from . import tracking
-from .boxes import SOURCES, Boxes, detection_boxes, gt_boxes, keypoint_box, rank_tracks, tracking_boxes
+from . import SOURCES
+from .boxes import Boxes, detection_boxes, gt_boxes, keypoint_box, rank_tracks, tracking_boxes
 from .inference import NUM_JOINTS, BottomUpEstimator, Poses, TopDownEstimator
 
 log = logging.getLogger(__name__)
