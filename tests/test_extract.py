@@ -42,7 +42,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def _extract(world: dict, out: Path, boxes: str = "gt", videos: Path | None = None, **kw) -> dict:
     models = world["models"]
-    pose = BottomUpEstimator(models["bu"]) if boxes == "none" else TopDownEstimator(models["hq"], kw.pop("heatmaps", False))
+    heatmaps = kw.pop("heatmaps", False)
+    pose = BottomUpEstimator(models["bu"]) if boxes == "none" else TopDownEstimator(models["hq"], heatmaps)
     settings = Settings(boxes=boxes, estimator="hq", heatmaps=getattr(pose, "heatmaps", False), score_thr=0.0)
     scenes = kw.pop("scenes", world["root"] / "scenes.npz")
     summary = extract_dataset(scenes, videos or world["root"] / "videos", out, kw.pop("pose", pose), settings,

@@ -28,8 +28,7 @@ from posec3d.storage import PoseFileError, load_poses, save_poses
 from posec3d.video.io import VideoError, read_video
 from posec3d.video.render import video_size
 
-from . import tracking
-from . import SOURCES
+from . import SOURCES, tracking
 from .boxes import Boxes, detection_boxes, gt_boxes, keypoint_box, rank_tracks, tracking_boxes
 from .inference import NUM_JOINTS, BottomUpEstimator, Poses, TopDownEstimator
 
