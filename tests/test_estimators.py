@@ -173,3 +173,24 @@ def test_overrides_and_config_errors(frames: Path, tmp_path: Path) -> None:
         estimator_config("no_such_config")
     with pytest.raises(FileNotFoundError, match="train.json"):
         estimator_config("hq", tmp_path)
+
+
+def test_cli_frames_and_eval(frames: Path, tmp_path: Path) -> None:
+    import argparse
+
+    from posec3d.estimators.commands import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="command", required=True))
+    root = frames.parent
+    (tmp_path / "gym").mkdir()
+    for name in ("scenes.npz", "videos"):
+        (tmp_path / "gym" / name).symlink_to(root / name)
+    args = parser.parse_args(["frames", "--dataset", f"{tmp_path / 'gym'}:train:val", "--every", "6",
+                              "--max-clips", "1", "--out", str(tmp_path / "frames")])
+    args.func(args)
+    coco = json.loads((tmp_path / "frames" / "val.json").read_text())
+    assert coco["images"] and {i["frame_dir"] for i in coco["images"]} == {coco["images"][0]["frame_dir"]}
+    with pytest.raises(ValueError, match="DIR:TRAIN_SPLITS:VAL_SPLITS"):
+        bad = parser.parse_args(["frames", "--dataset", "data/gym", "--out", str(tmp_path / "x")])
+        bad.func(bad)
