@@ -16,6 +16,7 @@ from typing import Any
 
 from posec3d.atomic import atomic_path, write_json
 from posec3d.config import ConfigError, load_run_config, merge, parse_assignment, read_mapping
+from posec3d.estimators import commands as estimator_commands
 from posec3d.extract import commands as extract_commands
 from posec3d.video import commands as video_commands
 
@@ -125,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_report)
 
     video_commands.register(sub)
+    estimator_commands.register(sub)
     extract_commands.register(sub)
     return parser
 
