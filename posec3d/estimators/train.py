@@ -106,9 +106,9 @@ def train_estimator(config: str | Path, frames: str | Path, out: str | Path, ite
     for name in ("val_dataloader", "val_cfg", "val_evaluator"):
         cfg[name] = None  # evaluation is evaluate.py's job
     runner = Runner.from_cfg(cfg)
-    start = time.perf_counter()
+    start = time.time()  # wall clock, as the log's timestamps
     runner.train()
-    seconds = time.perf_counter() - start
+    seconds = time.time() - start
     model = runner.model.module if hasattr(runner.model, "module") else runner.model
     meta = {"iters": int(cfg.train_cfg.max_iters), "seed": int(seed), "seconds": round(seconds, 1)}
     if cfg.default_scope == "mmdet":
