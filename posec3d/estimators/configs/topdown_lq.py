@@ -2,8 +2,7 @@
 # mmpose TopdownPoseEstimator + MobileNetV2 at width 0.25, stride-16 features, input 64x48,
 # MSRA heatmaps at 16x12. Same data and codec family as topdown_hq, much less capacity.
 _base_ = ['./topdown_hq.py']
-codec = dict(type='MSRAHeatmap', input_size=(48, 64), heatmap_size=(12, 16), sigma=1.0,
-             unbiased=True)
+codec = dict(type='MSRAHeatmap', input_size=(48, 64), heatmap_size=(12, 16), sigma=1.0)
 model = dict(
     backbone=dict(_delete_=True, type='MobileNetV2', widen_factor=0.25, out_indices=(4, ),
                   init_cfg=None),
