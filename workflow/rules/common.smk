@@ -2,6 +2,7 @@
 # behind every table and where their files live.
 
 import json
+import os
 import shlex
 
 from posec3d import plan
@@ -102,18 +103,22 @@ FRAME_DATASETS = config.get("estimators", {}).get("frames", {}).get("datasets", 
 
 
 def frame_datasets_args():
-    """`posec3d frames` arguments: each dataset's scenes, videos and train / val splits."""
+    """`posec3d frames` arguments: each dataset's folder (scenes, videos) and train / val splits."""
     args = []
     for name in FRAME_DATASETS:
         splits = config["datasets"][name]["splits"]
-        args.append(f"--dataset {name}:{plan.scenes_file(name)}:{plan.videos_dir(name)}:"
-                    f"{splits['train']}:{splits['val']}")
+        args.append(f"--dataset data/{name}:{splits['train']}:{splits['val']}")
     return " ".join(args)
 
 
-def estimator_spec_json(wildcards):
-    """The profile's entry for one estimator (edits retrain it)."""
-    return json.dumps(config["estimators"]["models"][wildcards.estimator], sort_keys=True)
+def estimator_train_options(wildcards):
+    """`posec3d train-estimator` options from the profile's entry (edits retrain it)."""
+    spec = config["estimators"]["models"][wildcards.estimator]
+    options = [shlex.quote(spec["config"])]
+    if "iters" in spec:
+        options.append(f"--iters {spec['iters']}")
+    options += [f"--set {shlex.quote(f'{k}={json.dumps(v)}')}" for k, v in sorted(spec.get("set", {}).items())]
+    return " ".join(options)
 
 
 def extract_inputs(wildcards):
@@ -133,9 +138,9 @@ def extract_options(wildcards, input):
     """`posec3d extract` options of one pose source (estimator, boxes, heatmaps)."""
     extraction = plan.extraction(config, wildcards.source)
     settings = config.get("extraction", {})
-    options = [f"--pose {input.pose_config}:{input.pose_weights}", f"--boxes {extraction.boxes}"]
+    options = [f"--pose {os.path.dirname(input.pose_config)}", f"--boxes {extraction.boxes}"]
     if "detector_config" in input.keys():
-        options.append(f"--detector {input.detector_config}:{input.detector_weights}")
+        options.append(f"--detector {os.path.dirname(input.detector_config)}")
     if extraction.heatmaps:
         options.append("--heatmaps")
     for key in ("score_threshold", "max_persons", "batch"):

@@ -13,9 +13,10 @@ rule render_videos:
         "logs/render/{dataset}.log",
     params:
         width=config.get("video", {}).get("width", 224),
+    threads: 2
     shell:
         "posec3d render --scenes {input.scenes} --out {output} --width {params.width} "
-        "--progress > {log} 2>&1"
+        "--workers {threads} --progress > {log} 2>&1"
 
 
 rule estimator_frames:
@@ -29,8 +30,14 @@ rule estimator_frames:
     params:
         datasets=frame_datasets_args(),
         every=config.get("estimators", {}).get("frames", {}).get("every", 1),
+        max_clips=lambda wc: (
+            f"--max-clips {config['estimators']['frames']['max_clips']}"
+            if "max_clips" in config.get("estimators", {}).get("frames", {})
+            else ""
+        ),
     shell:
-        "posec3d frames {params.datasets} --every {params.every} --out {output} > {log} 2>&1"
+        "posec3d frames {params.datasets} --every {params.every} {params.max_clips} --out {output} --progress "
+        "> {log} 2>&1"
 
 
 rule train_estimator:
@@ -42,10 +49,10 @@ rule train_estimator:
     log:
         "logs/estimators/{estimator}.log",
     params:
-        spec=estimator_spec_json,
+        options=estimator_train_options,
     threads: 2
     shell:
-        "posec3d train-estimator --spec {params.spec:q} --frames {input.frames} "
+        "posec3d train-estimator {params.options} --frames {input.frames} "
         "--out data/estimators/{wildcards.estimator} --threads {threads} > {log} 2>&1"
 
 
@@ -58,9 +65,10 @@ rule evaluate_estimator:
         "data/estimators/{estimator}/metrics.json",
     log:
         "logs/estimators/{estimator}.eval.log",
+    threads: 2
     shell:
-        "posec3d eval-estimator --config {input.config} --weights {input.weights} "
-        "--frames {input.frames} --out {output} > {log} 2>&1"
+        "posec3d eval-estimator --estimator data/estimators/{wildcards.estimator} "
+        "--frames {input.frames} --out {output} --threads {threads} > {log} 2>&1"
 
 
 rule extract:
