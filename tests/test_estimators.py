@@ -194,3 +194,33 @@ def test_cli_frames_and_eval(frames: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="DIR:TRAIN_SPLITS:VAL_SPLITS"):
         bad = parser.parse_args(["frames", "--dataset", "data/gym", "--out", str(tmp_path / "x")])
         bad.func(bad)
+
+
+def test_trained_weights_make_an_estimator_folder_without_training(frames: Path, tmp_path: Path) -> None:
+    """The real path: a config and a checkpoint (here a local file; a URL is downloaded) become
+    the same folder a trained estimator is, and load with the same weights."""
+    import argparse
+
+    from posec3d.estimators.commands import register
+    from posec3d.estimators.load import _config
+
+    trained = tmp_path / "trained"
+    train_estimator("lq", frames, trained, iters=1, overrides=TINY["lq"], log_interval=1)
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["train-estimator", str(trained / "config.py"), "--checkpoint",
+                              str(trained / "model.pth"), "--out", str(tmp_path / "obtained")])
+    args.func(args)
+    assert not (tmp_path / "obtained" / "train.log").exists()  # nothing was trained
+    x = torch.rand(1, 3, 64, 48)
+    with torch.no_grad():
+        a = load_estimator(trained).extract_feat(x)
+        b = load_estimator(tmp_path / "obtained").extract_feat(x)
+    assert all(torch.equal(u, v) for u, v in zip(a, b))
+    with pytest.raises(FileNotFoundError, match="missing.pth"):
+        args = parser.parse_args(["train-estimator", "lq", "--checkpoint", str(tmp_path / "missing.pth"),
+                                  "--out", str(tmp_path / "x")])
+        args.func(args)
+    # the paper's configs are read from the installed OpenMMLab packages, offline
+    paper = _config("mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py")
+    assert paper.model.backbone.type == "HRNet" and paper.codec.input_size == (192, 256)

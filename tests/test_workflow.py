@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from posec3d import plan
+from posec3d.storage import load_poses
 from posec3d.tracking import find_runs, tracking_uri
 
 for tool in ("snakemake", "dvc", "mlflow"):  # the `workflow` extra
@@ -182,7 +183,31 @@ def test_smoke_dag_builds_table4_report_and_logs(smoke: Smoke) -> None:
         assert list((logs / "test").glob(f"{at}_*clip.log")), run.dir
     for dataset in table["rows"]:
         assert (logs / f"synth/{dataset}.log").is_file()
+        assert (logs / f"render/{dataset}.log").is_file()
+        assert (logs / f"extract/{dataset}/hq-gt.log").is_file()  # Table 4's poses: from video
     assert (logs / "tables/table4.log").is_file() and (logs / "report.log").is_file()
+
+
+def test_smoke_dag_extracts_poses_for_table3(smoke: Smoke) -> None:
+    """Tables 3b-3d: estimators trained on rendered frames, one pose file per extraction."""
+    for name in ("table3b", "table3c", "table3d"):
+        table = plan.tables_of(smoke.profile)[name]
+        with open(smoke.repo / f"results/{name}.csv", newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert [r["row"] for r in rows] == table["rows"]
+        for column in table["columns"]:
+            value = float(rows[0][column["name"]])
+            assert 0.0 <= value <= (1.0 if "estimator" in column else 100.0), (name, column["name"])
+    for source in plan.extracted_sources(smoke.profile):
+        extraction = plan.extraction(smoke.profile, source)
+        files = list((smoke.repo / "data").glob(f"*/poses/{source}.npz"))
+        assert files, source
+        for path in files:
+            poses = load_poses(path)
+            assert poses["meta"]["extraction"]["boxes"] == extraction.boxes
+            assert all(("heatmap" in clip) == extraction.heatmaps for clip in poses["annotations"])
+    for name in smoke.profile["estimators"]["models"]:
+        assert (smoke.repo / plan.estimator_files(name)["weights"]).is_file(), name
 
 
 def test_second_invocation_runs_nothing(smoke: Smoke) -> None:
@@ -200,23 +225,27 @@ def test_mlflow_holds_every_run_and_the_table(smoke: Smoke) -> None:
     records = {Path(p).parent: json.loads(p.read_text())["run_id"]
                for p in (smoke.repo / "runs").glob("*/*/*/mlflow.json")}
     assert sorted(records.values()) == sorted(training)
-    assert len(training) == len(plan.runs(smoke.profile)) == 8
+    assert len(training) == len(plan.runs(smoke.profile)) == 15
     for run_dir, run_id in records.items():
         tracked = training[run_id]
         assert tracked.info.run_name == run_dir.relative_to(smoke.repo).as_posix()
         tested = json.loads((run_dir / "test_1clip.json").read_text())
         assert tracked.data.metrics["test_1clip_top1"] == pytest.approx(tested["top1"])
-    tables = find_runs(uri, experiment, kind="table")
-    assert [t.info.run_id for t in tables] == [
-        json.loads((smoke.repo / "results/table4.mlflow.json").read_text())["run_id"]]
-    assert sorted(tables[0].data.tags["source_runs"].split(",")) == sorted(training)
+    tables = {t.info.run_id: t for t in find_runs(uri, experiment, kind="table")}
+    for name in plan.tables_of(smoke.profile):
+        run_id = json.loads((smoke.repo / f"results/{name}.mlflow.json").read_text())["run_id"]
+        behind = {records[smoke.repo / c.run.dir] for c in plan.cells(smoke.profile, name) if c.run}
+        assert set(tables.pop(run_id).data.tags["source_runs"].split(",")) == behind, name
+    assert not tables  # one MLflow run per table, no more
 
 
 def test_hyperparameter_edit_reruns_only_the_runs_it_reaches(smoke: Smoke, tmp_path: Path) -> None:
     msg3d = [run for run in plan.runs(smoke.profile) if run.model == "msg3d"]
     expected = [f"{rule} {run.dir}{clips}" for run in msg3d
                 for rule, clips in (("train", ""), ("test", " 1clip"), ("track_run", ""))]
-    expected.append("table table4")  # and no pose-slowonly job of any rule
+    # and the tables that show msg3d (Table 4, Table 3c), no pose-slowonly job of any rule
+    expected += [f"table {name}" for name in plan.tables_of(smoke.profile)
+                 if any(c.run and c.run.model == "msg3d" for c in plan.cells(smoke.profile, name))]
     assert jobs_after_epochs_edit(smoke, smoke.repo, tmp_path) == sorted(expected)
 
 
@@ -270,13 +299,14 @@ def test_slurm_profile_asks_gpus_for_training_and_testing(smoke: Smoke, tmp_path
     jobs = planned_jobs(output)
     by_rule = {rule: [job.resources for job in jobs if job.rule == rule]
                for rule in {job.rule for job in jobs}}
-    assert len(by_rule["train"]) == 8 and len(by_rule["test"]) == 12
-    for rule, gpu in (("train", "2"), ("test", "1")):  # testing takes one GPU
+    assert len(by_rule["train"]) == 15 and len(by_rule["test"]) == 19
+    # testing, estimator training and pose extraction take one GPU each
+    for rule, gpu in (("train", "2"), ("test", "1"), ("train_estimator", "1"), ("extract", "1")):
         for resources in by_rule[rule]:
             assert resources["gpu"] == gpu, rule
             assert {k: resources[k] for k in slurm["set-resources"][rule]} == {
                 k: str(v) for k, v in slurm["set-resources"][rule].items()}, rule
-    for rule in ("synth_scenes", "poses", "track_run", "table"):
+    for rule in ("synth_scenes", "render_videos", "track_run", "table"):
         for resources in by_rule[rule]:
             assert "gpu" not in resources, rule
             assert resources["runtime"] == str(slurm["default-resources"]["runtime"]), rule

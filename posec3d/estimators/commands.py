@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("train-estimator", help="train a detector or pose estimator on a frames folder")
     p.add_argument("config", help="kept config (detector, hq, lq, bu) or an mmengine config file")
-    p.add_argument("--frames", required=True, type=Path)
+    p.add_argument("--frames", type=Path, default=None, help="frames folder to train on")
+    p.add_argument("--checkpoint", default=None,
+                   help="trained weights (path or URL): store them with the config, do not train")
     p.add_argument("--out", required=True, type=Path, help="estimator folder (model.pth, config.py, train.log)")
     p.add_argument("--iters", type=int, default=None, help="training iterations (default: the config's)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -83,8 +85,16 @@ def _frames(args: argparse.Namespace) -> None:
 
 def _train(args: argparse.Namespace) -> None:
     from posec3d.estimators.evaluate import evaluate_estimator
-    from posec3d.estimators.train import train_estimator
+    from posec3d.estimators.train import config_path, train_estimator
 
+    if args.checkpoint is not None:
+        from posec3d.estimators.load import obtain_estimator
+
+        package_config = "::" in args.config  # e.g. mmpose::body_2d_keypoint/...
+        obtain_estimator(args.config if package_config else config_path(args.config), args.checkpoint, args.out)
+        return
+    if args.frames is None:
+        raise ValueError("train-estimator: give --frames to train on, or --checkpoint of trained weights")
     _threads(args.threads)
     train_estimator(args.config, args.frames, args.out, iters=args.iters,
                     overrides=parse_overrides(args.overrides), seed=args.seed,

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from posec3d.atomic import atomic_path
 from posec3d.estimators.evaluate import estimator_files
 
 POINTER = "estimator.json"  # {"config": path | "mmpose::..." , "checkpoint": path | URL}
@@ -51,6 +52,29 @@ def _loaded(init: Any, cfg: Any, checkpoint: str, device: str) -> Any:
     except Exception as err:  # torch/pickle errors of a damaged or foreign file
         raise ValueError(f"estimator checkpoint {checkpoint}: cannot be loaded ({type(err).__name__}: "
                          f"{str(err).splitlines()[0] if str(err) else ''})") from err
+
+
+def obtain_estimator(config: str | Path, checkpoint: str | Path, out: str | Path) -> None:
+    """An estimator folder (config.py + model.pth) from trained weights, without training.
+
+    The real path: the paper's OpenMMLab config ("mmpose::...") and checkpoint (a path, or a URL
+    that is downloaded), stored the way a trained estimator is, so extraction treats both alike.
+    """
+    from posec3d.fetch import download
+
+    cfg = _config(config)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    config_file, weights = out / "config.py", out / "model.pth"  # what estimator_files checks
+    name = str(checkpoint)
+    if _is_url(name):
+        download(name, weights)
+    else:
+        source = Path(_checkpoint(name))
+        with atomic_path(weights) as tmp:
+            tmp.write_bytes(source.read_bytes())
+    with atomic_path(config_file) as tmp:
+        tmp.write_text(cfg.pretty_text)
 
 
 def load_detector(config: str | Path, checkpoint: str | Path, device: str = "cpu") -> Any:

@@ -111,10 +111,18 @@ def frame_datasets_args():
     return " ".join(args)
 
 
+def estimator_training_frames(wildcards):
+    """The frames an estimator learns from; none when the profile gives trained weights."""
+    spec = config["estimators"]["models"][wildcards.estimator]
+    return [] if "checkpoint" in spec else [plan.FRAMES_DIR]
+
+
 def estimator_train_options(wildcards):
     """`posec3d train-estimator` options from the profile's entry (edits retrain it)."""
     spec = config["estimators"]["models"][wildcards.estimator]
-    options = [shlex.quote(spec["config"])]
+    if "checkpoint" in spec:
+        return f"{shlex.quote(spec['config'])} --checkpoint {shlex.quote(spec['checkpoint'])}"
+    options = [shlex.quote(spec["config"]), f"--frames {plan.FRAMES_DIR}"]
     if "iters" in spec:
         options.append(f"--iters {spec['iters']}")
     options += [f"--set {shlex.quote(f'{k}={json.dumps(v)}')}" for k, v in sorted(spec.get("set", {}).items())]
@@ -143,6 +151,8 @@ def extract_options(wildcards, input):
         options.append(f"--detector {os.path.dirname(input.detector_config)}")
     if extraction.heatmaps:
         options.append("--heatmaps")
+    if train_gpus():
+        options.append("--device cuda")
     for key in ("score_threshold", "max_persons", "batch"):
         if key in settings:
             options.append(f"--{key.replace('_', '-')} {settings[key]}")

@@ -42,7 +42,7 @@ rule estimator_frames:
 
 rule train_estimator:
     input:
-        frames=plan.FRAMES_DIR,
+        frames=estimator_training_frames,
     output:
         config="data/estimators/{estimator}/config.py",
         weights="data/estimators/{estimator}/model.pth",
@@ -51,8 +51,10 @@ rule train_estimator:
     params:
         options=estimator_train_options,
     threads: 2
+    resources:
+        gpu=min(train_gpus(), 1),
     shell:
-        "posec3d train-estimator {params.options} --frames {input.frames} "
+        "posec3d train-estimator {params.options} "
         "--out data/estimators/{wildcards.estimator} --threads {threads} > {log} 2>&1"
 
 
@@ -66,6 +68,8 @@ rule evaluate_estimator:
     log:
         "logs/estimators/{estimator}.eval.log",
     threads: 2
+    resources:
+        gpu=min(train_gpus(), 1),
     shell:
         "posec3d eval-estimator --estimator data/estimators/{wildcards.estimator} "
         "--frames {input.frames} --out {output} --threads {threads} > {log} 2>&1"
@@ -81,6 +85,8 @@ rule extract:
     params:
         options=extract_options,
     threads: 2
+    resources:
+        gpu=min(train_gpus(), 1),
     wildcard_constraints:
         source="|".join(EXTRACTED) or "(?!)",
     shell:
