@@ -70,7 +70,6 @@ def estimator_config(config: str | Path, frames: str | Path | None = None, iters
 
 def _point_at_frames(cfg: Any, frames: Path) -> None:
     for part, loaders in (("train", ["train_dataloader"]), ("val", ["val_dataloader", "test_dataloader"])):
-        ann = frames / f"{part}.json"
         for name in loaders:
             dataset = cfg[name].dataset
             dataset.data_root = str(frames)
