@@ -155,13 +155,18 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def parse_assignment(text: str) -> dict[str, Any]:
-    """Turn `a.b.c=value` into {'a': {'b': {'c': value}}}, the value parsed as YAML."""
+def split_assignment(text: str) -> tuple[str, Any]:
+    """Turn `a.b.c=value` into ('a.b.c', value), the value parsed as YAML."""
     if "=" not in text:
         raise ConfigError(f"--set {text!r}: expected KEY=VALUE, e.g. train.epochs=3")
     key, raw = text.split("=", 1)
-    value: Any = yaml.safe_load(raw)
-    for part in reversed(key.strip().split(".")):
+    return key.strip(), yaml.safe_load(raw)
+
+
+def parse_assignment(text: str) -> dict[str, Any]:
+    """Turn `a.b.c=value` into {'a': {'b': {'c': value}}}, the value parsed as YAML."""
+    key, value = split_assignment(text)
+    for part in reversed(key.split(".")):
         value = {part: value}
     return value
 

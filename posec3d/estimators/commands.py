@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import yaml
+from posec3d.config import split_assignment
 
 log = logging.getLogger("posec3d")
 
@@ -49,14 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
-    """KEY=VALUE strings as mmengine cfg-options (dotted keys; values parsed as YAML)."""
-    out = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise ValueError(f"--set {pair!r}: expected KEY=VALUE, e.g. train_dataloader.batch_size=16")
-        key, raw = pair.split("=", 1)
-        out[key.strip()] = yaml.safe_load(raw)
-    return out
+    """KEY=VALUE strings as mmengine cfg-options: dotted keys kept flat, values parsed as YAML."""
+    return dict(split_assignment(pair) for pair in pairs)
 
 
 def _threads(n: int | None) -> None:
