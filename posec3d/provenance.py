@@ -44,7 +44,11 @@ def restore_output_times(workdir: str | Path = ".") -> list[str]:
             output = workdir / _recorded_path(record, metadata)
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             continue  # not a finished job's record
-        if output.is_file() and output.stat().st_mtime > ended + SLACK_SECONDS:
-            os.utime(output, (ended, ended))
+        # a directory output (rendered videos, estimator frames): its files and itself
+        paths = [*sorted(output.rglob("*")), output] if output.is_dir() else [output] if output.is_file() else []
+        newer = [path for path in paths if path.stat().st_mtime > ended + SLACK_SECONDS]
+        for path in newer:
+            os.utime(path, (ended, ended))
+        if newer:
             restored.append(str(output.relative_to(workdir)))
     return restored

@@ -43,3 +43,16 @@ def test_pulled_outputs_get_their_recorded_times(tmp_path: Path) -> None:
 
 def test_no_metadata_no_change(tmp_path: Path) -> None:
     assert restore_output_times(tmp_path) == []
+
+
+def test_pulled_directory_outputs_get_their_recorded_times(tmp_path: Path) -> None:
+    """A directory output (rendered videos) and everything in it, Snakemake's timestamp flag too."""
+    videos = tmp_path / "data" / "gym" / "videos"
+    (videos / "sub").mkdir(parents=True)
+    for name in ("a.avi", ".snakemake_timestamp", "sub/index.json"):
+        (videos / name).write_text(name)
+    record(tmp_path, "data/gym/videos", 1_000.0)
+
+    assert restore_output_times(tmp_path) == ["data/gym/videos"]
+    assert {p.stat().st_mtime for p in [videos, *videos.rglob("*")]} == {1_000.0}
+    assert restore_output_times(tmp_path) == []

@@ -302,7 +302,7 @@ def test_slurm_profile_asks_gpus_for_training_and_testing(smoke: Smoke, tmp_path
     jobs = planned_jobs(output)
     by_rule = {rule: [job.resources for job in jobs if job.rule == rule]
                for rule in {job.rule for job in jobs}}
-    assert len(by_rule["train"]) == 15 and len(by_rule["test"]) == 19
+    assert len(by_rule["train"]) == 8 and len(by_rule["test"]) == 12  # Table 4's runs
     # testing, estimator training and pose extraction take one GPU each
     for rule, gpu in (("train", "2"), ("test", "1"), ("train_estimator", "1"), ("extract", "1")):
         for resources in by_rule[rule]:
