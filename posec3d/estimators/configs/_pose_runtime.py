@@ -3,6 +3,14 @@
 default_scope = 'mmpose'
 max_iters = 1000
 
+# every pose model normalises RGB frames with ImageNet statistics (merged into each model dict)
+model = dict(
+    data_preprocessor=dict(
+        type='PoseDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True))
+
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

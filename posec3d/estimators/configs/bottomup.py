@@ -10,11 +10,6 @@ codec = dict(type='DecoupledHeatmap', input_size=input_size, heatmap_size=(56, 3
 
 model = dict(
     type='BottomupPoseEstimator',
-    data_preprocessor=dict(
-        type='PoseDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
     backbone=dict(
         type='HRNet',
         in_channels=3,

@@ -9,11 +9,6 @@ codec = dict(type='MSRAHeatmap', input_size=input_size, heatmap_size=(24, 32), s
 
 model = dict(
     type='TopdownPoseEstimator',
-    data_preprocessor=dict(
-        type='PoseDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
     backbone=dict(
         type='HRNet',
         in_channels=3,
