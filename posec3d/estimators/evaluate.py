@@ -25,10 +25,15 @@ _NAMES = {
 }
 
 
+def estimator_paths(estimator: str | Path) -> tuple[Path, Path]:
+    """Where an estimator folder keeps its config (config.py) and weights (model.pth)."""
+    return Path(estimator) / "config.py", Path(estimator) / "model.pth"
+
+
 def estimator_files(estimator: str | Path) -> tuple[Path, Path]:
     """config.py and model.pth of an estimator folder, or FileNotFoundError naming what is missing."""
     estimator = Path(estimator)
-    files = estimator / "config.py", estimator / "model.pth"
+    files = estimator_paths(estimator)
     for path in files:
         if not path.is_file():
             raise FileNotFoundError(f"estimator {estimator}: missing {path.name} ({path})")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from posec3d.atomic import atomic_path
-from posec3d.estimators.evaluate import estimator_files
+from posec3d.estimators.evaluate import estimator_files, estimator_paths
 
 POINTER = "estimator.json"  # {"config": path | "mmpose::..." , "checkpoint": path | URL}
 
@@ -65,7 +65,7 @@ def obtain_estimator(config: str | Path, checkpoint: str | Path, out: str | Path
     cfg = _config(config)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    config_file, weights = out / "config.py", out / "model.pth"  # what estimator_files checks
+    config_file, weights = estimator_paths(out)
     name = str(checkpoint)
     if _is_url(name):
         download(name, weights)

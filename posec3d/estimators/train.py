@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from posec3d.atomic import atomic_path
+from posec3d.estimators.evaluate import estimator_paths
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,8 @@ def train_estimator(config: str | Path, frames: str | Path, out: str | Path, ite
     meta = {"iters": int(cfg.train_cfg.max_iters), "seed": int(seed), "seconds": round(seconds, 1)}
     if cfg.default_scope == "mmdet":
         meta["dataset_meta"] = {"classes": list(runner.train_dataloader.dataset.metainfo["classes"])}
-    with atomic_path(out / "model.pth") as tmp:
+    config_file, weights = estimator_paths(out)
+    with atomic_path(weights) as tmp:
         torch.save({"state_dict": model.state_dict(), "meta": meta}, tmp)
     cfg.val_dataloader = cfg.test_dataloader
     cfg.val_cfg = dict(type="ValLoop")
@@ -120,7 +122,7 @@ def train_estimator(config: str | Path, frames: str | Path, out: str | Path, ite
     cfg.work_dir = None
     cfg.pop("experiment_name")
     cfg.visualizer.name = "visualizer"
-    with atomic_path(out / "config.py") as tmp:
+    with atomic_path(config_file) as tmp:
         cfg.dump(str(tmp))
     logs = sorted(work.glob("*/*.log"))
     if logs:
