@@ -291,7 +291,7 @@ def _count(args: argparse.Namespace) -> None:
     try:
         shape = tuple(int(v) for v in args.input.lower().split("x"))
     except ValueError:
-        raise ConfigError(f"--input {args.input!r}: expected sizes joined by 'x', e.g. 17x48x56x56")
+        raise ConfigError(f"--input {args.input!r}: expected sizes joined by 'x', e.g. 17x48x56x56") from None
     model = build_model(args.model, num_classes=60, **_overrides(args.overrides))
     c = count(model, shape)
     if args.json:

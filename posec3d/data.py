@@ -25,7 +25,6 @@ from posec3d.coordinates import CoordinateConfig, prepare_coordinates
 from posec3d.volumes.pipeline import VolumeConfig, collate_coordinates, prepare_clip, render
 from posec3d.volumes.stored import collate_stored, prepare_stored, render_stored
 
-
 Config = TypeVar("Config", VolumeConfig, CoordinateConfig)
 
 

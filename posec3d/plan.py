@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,7 @@ def load_tables(path: str | Path = ROOT / "params" / "tables.yaml") -> dict[str,
     return copy.deepcopy(_read_yaml(Path(path)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read_yaml(path: Path) -> Any:
     """A YAML file, read once per process (the Snakefile asks for the same files many times)."""
     return yaml.safe_load(path.read_text())

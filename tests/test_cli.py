@@ -19,7 +19,6 @@ from posec3d.storage import load_pickle_restricted, load_poses
 from tests.shared_data import MINI_UCF101
 
 
-
 def posec3d(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "posec3d", *args], capture_output=True,
                           text=True, timeout=300)

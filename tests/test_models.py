@@ -229,7 +229,8 @@ def test_msg3d_macs_scale_with_persons_and_frames() -> None:
     one = count(build_model("msg3d", 60, num_person=1), (1, 40, NUM_JOINTS, 3)).macs
     two = count(build_model("msg3d", 60), (2, 40, NUM_JOINTS, 3)).macs
     assert two == 2 * one
-    assert count(build_model("msg3d", 60, num_person=1), (1, 20, NUM_JOINTS, 3)).macs == pytest.approx(one / 2, rel=0.01)
+    single = count(build_model("msg3d", 60, num_person=1), (1, 20, NUM_JOINTS, 3)).macs
+    assert single == pytest.approx(one / 2, rel=0.01)
 
 
 def test_count_leaves_out_the_fc_and_leaves_the_model_alone() -> None:

@@ -251,7 +251,7 @@ def test_forward_kinematics_stands_a_body_upright_on_the_ground():
     assert pts[:, 2].min() == pytest.approx(0.5 + shape[SHAPE_INDEX["ankle"]])
     assert pts[CROWN, 2] - 0.5 == pytest.approx(height, rel=0.05)
     # heading 90 deg: the body faces +y, so its left side is at -x
-    assert all(pts[l, 0] < pts[r, 0] for l, r in zip(LEFT_JOINTS, RIGHT_JOINTS))
+    assert all(pts[left, 0] < pts[right, 0] for left, right in zip(LEFT_JOINTS, RIGHT_JOINTS))
     assert pts[JOINTS.index("nose"), 1] > pts[JOINTS.index("left_ear"), 1]
 
 

@@ -11,8 +11,17 @@ import pytest
 
 from posec3d.storage import load_poses, save_poses
 from posec3d.synth import generate, pose_source, synth_config
-from posec3d.video import (VideoError, iter_video, read_video, render_clip, render_dataset, video_annotations,
-                           video_info, video_size, write_video)
+from posec3d.video import (
+    VideoError,
+    iter_video,
+    read_video,
+    render_clip,
+    render_dataset,
+    video_annotations,
+    video_info,
+    video_size,
+    write_video,
+)
 from tests.shared_data import SHARED_DATA
 
 NTU_SAMPLE = SHARED_DATA / "ntu_sample.avi"

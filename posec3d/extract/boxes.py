@@ -18,6 +18,7 @@ from posec3d.video import video_annotations
 
 from . import tracking
 
+
 @dataclass
 class Boxes:
     """box float32 [M,T,4] x1 y1 x2 y2 (video pixels); score float32 [M,T], 0 = no box."""

@@ -16,11 +16,21 @@ from scipy.ndimage import gaussian_filter1d
 
 from .body import CHANNEL_INDEX, sample_shape
 from .datasets import NTU_MUTUAL, SynthConfig, class_indices
-from .motions import (VARIANT_OPS, ActionClass, Routine, Step, Style, family, perform, perform_pair,
-                      random_routine, sample_style, vocabulary)
+from .motions import (
+    VARIANT_OPS,
+    ActionClass,
+    Routine,
+    Step,
+    Style,
+    family,
+    perform,
+    perform_pair,
+    random_routine,
+    sample_style,
+    vocabulary,
+)
 from .noise import smooth_noise
-from .scene import (ACTOR, BACKGROUND_PARAMS, CLOTHING_PARTS, DISTRACTOR, OTHER_PLAYER, Camera, Person,
-                    Scene, look_at)
+from .scene import ACTOR, BACKGROUND_PARAMS, CLOTHING_PARTS, DISTRACTOR, OTHER_PLAYER, Camera, Person, Scene, look_at
 
 
 def dataset_code(name: str) -> int:

@@ -13,8 +13,8 @@ move, the other side, a smaller movement, a pause): see `family`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator

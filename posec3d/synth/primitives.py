@@ -17,8 +17,8 @@ apart), "idle" (what bystanders do), "volley" (volleyball).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 Key = tuple[float, Mapping[str, float]]
 

@@ -17,8 +17,8 @@ from posec3d.volumes.pipeline import (
     render,
     to_canvas,
 )
-from posec3d.volumes.stored import collate_stored, prepare_stored, render_stored
 from posec3d.volumes.sampling import fixed_stride_indices, uniform_indices
+from posec3d.volumes.stored import collate_stored, prepare_stored, render_stored
 
 __all__ = [
     "VolumeConfig",
