@@ -139,7 +139,7 @@ def _add_profile(p: argparse.ArgumentParser) -> None:
 def _tracking(profile: dict[str, Any]) -> tuple[str, str]:
     """The MLflow tracking URI and experiment a profile logs to."""
     from posec3d import plan
-    from posec3d.tracking import tracking_uri
+    from posec3d.mlflow_log import tracking_uri
 
     mlflow = profile["mlflow"]
     return tracking_uri(mlflow.get("tracking_uri"), plan.ROOT), mlflow["experiment"]
@@ -229,8 +229,8 @@ def _fetch(args: argparse.Namespace) -> None:
 def _track_run(args: argparse.Namespace) -> None:
     from posec3d import plan
     from posec3d.engine.checkpoint import load_checkpoint
-    from posec3d.table_views import git_commit
-    from posec3d.tracking import log_training_run
+    from posec3d.mlflow_log import log_training_run
+    from posec3d.tables.build import git_commit
 
     profile = read_mapping(args.profile)
     run = plan.parse_run_dir(args.run_dir)
@@ -250,9 +250,9 @@ def _track_run(args: argparse.Namespace) -> None:
 
 
 def _table(args: argparse.Namespace) -> None:
-    from posec3d.table_views import build_table, git_commit
-    from posec3d.tables import plot_table, to_markdown, write_csv
-    from posec3d.tracking import log_table
+    from posec3d.mlflow_log import log_table
+    from posec3d.tables.build import build_table, git_commit
+    from posec3d.tables.table import plot_table, to_markdown, write_csv
 
     profile = read_mapping(args.profile)
     table, _ = build_table(profile, args.name)
@@ -272,8 +272,8 @@ def _table(args: argparse.Namespace) -> None:
 
 def _report(args: argparse.Namespace) -> None:
     from posec3d import plan
-    from posec3d.report import write_report
-    from posec3d.table_views import build_table, git_commit
+    from posec3d.tables.build import build_table, git_commit
+    from posec3d.tables.report import write_report
 
     profile = read_mapping(args.profile)
     names = list(plan.tables_of(profile))

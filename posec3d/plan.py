@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from posec3d.config import merge
+from posec3d.extract import BOX_SOURCES, DETECTOR_BOXES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -205,12 +206,13 @@ FRAMES_DIR = "data/estimators/frames"  # COCO-format frames the embedded estimat
 
 def estimator_files(name: str) -> dict[str, str]:
     """Where an estimator of the profile lives: its config, weights and evaluation."""
+    from posec3d.estimators import folder
+
     root = f"data/estimators/{name}"
-    return {"config": f"{root}/config.py", "weights": f"{root}/model.pth", "metrics": f"{root}/metrics.json"}
+    return {"config": f"{root}/{folder.CONFIG}", "weights": f"{root}/{folder.WEIGHTS}",
+            "metrics": f"{root}/{folder.METRICS}"}
 
 
-# Person boxes a top-down estimator is run in (Sec. 4.2, Table 3c); bottom-up estimators take none.
-BOX_SOURCES = ("gt", "detection", "tracking")
 HEATMAP_SUFFIX = "-heatmap"  # the estimator's own heatmaps stored beside the coordinates (Table 3d)
 
 
@@ -224,7 +226,7 @@ class Extraction:
 
     def detector(self, config: dict[str, Any]) -> str | None:
         """The profile's detector, when these boxes need one."""
-        return config["extraction"]["detector"] if self.boxes in ("detection", "tracking") else None
+        return config["extraction"]["detector"] if self.boxes in DETECTOR_BOXES else None
 
 
 def extraction(config: dict[str, Any], source: str) -> Extraction | None:

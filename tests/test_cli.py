@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from posec3d.storage import load_pickle_restricted, load_poses
-from tests.shared_data import MINI_UCF101
+from tests.sample_data import MINI_UCF101
 
 
 def posec3d(*args: str) -> subprocess.CompletedProcess[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import hashlib
 import json
 import os
 import pickle
@@ -24,7 +25,7 @@ from posec3d.storage import (
     save_poses,
     split_clips,
 )
-from tests.shared_data import MINI_UCF101
+from tests.sample_data import MINI_UCF101, SHA256
 
 V = 17
 
@@ -78,6 +79,11 @@ def _leftovers(directory: Path) -> list[str]:
 
 
 # ---------------------------------------------------------------- restricted pickle loader
+
+
+def test_sample_files_are_the_recorded_ones() -> None:
+    for path, digest in SHA256.items():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, path
 
 
 def test_restricted_loader_reads_official_mini_ucf101() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from posec3d.report import write_report
-from posec3d.tables import Column, Table, TableError, format_value, plot_table, read_csv, to_markdown, write_csv
+from posec3d.tables.report import write_report
+from posec3d.tables.table import Column, Table, TableError, format_value, plot_table, read_csv, to_markdown, write_csv
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -22,9 +22,8 @@ from posec3d.video import (
     video_size,
     write_video,
 )
-from tests.shared_data import SHARED_DATA
+from tests.sample_data import NTU_SAMPLE
 
-NTU_SAMPLE = SHARED_DATA / "ntu_sample.avi"
 WIDTH = 160
 
 

@@ -24,8 +24,8 @@ import pytest
 import yaml
 
 from posec3d import plan
+from posec3d.mlflow_log import find_runs, tracking_uri
 from posec3d.storage import load_poses
-from posec3d.tracking import find_runs, tracking_uri
 
 for tool in ("snakemake", "dvc", "mlflow"):  # the `workflow` extra
     pytest.importorskip(tool)

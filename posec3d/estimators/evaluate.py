@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from posec3d.atomic import write_json
+from posec3d.estimators.folder import METRICS, estimator_files
+from posec3d.estimators.runner import fresh_run, point_at_frames
 
 log = logging.getLogger(__name__)
 
@@ -25,21 +27,6 @@ _NAMES = {
 }
 
 
-def estimator_paths(estimator: str | Path) -> tuple[Path, Path]:
-    """Where an estimator folder keeps its config (config.py) and weights (model.pth)."""
-    return Path(estimator) / "config.py", Path(estimator) / "model.pth"
-
-
-def estimator_files(estimator: str | Path) -> tuple[Path, Path]:
-    """config.py and model.pth of an estimator folder, or FileNotFoundError naming what is missing."""
-    estimator = Path(estimator)
-    files = estimator_paths(estimator)
-    for path in files:
-        if not path.is_file():
-            raise FileNotFoundError(f"estimator {estimator}: missing {path.name} ({path})")
-    return files
-
-
 def evaluate_estimator(estimator: str | Path, frames: str | Path | None = None,
                        out: str | Path | None = None, batch_size: int | None = None) -> dict[str, Any]:
     """COCO AP of an estimator folder on `frames`/val.json (default: the frames it was trained on).
@@ -50,12 +37,10 @@ def evaluate_estimator(estimator: str | Path, frames: str | Path | None = None,
     from mmengine.config import Config
     from mmengine.runner import Runner
 
-    from posec3d.estimators.train import _point_at_frames, fresh_run
-
     config, checkpoint = estimator_files(estimator)
     cfg = Config.fromfile(str(config))
     if frames is not None:
-        _point_at_frames(cfg, Path(frames))
+        point_at_frames(cfg, Path(frames))
     if batch_size is not None:
         cfg.test_dataloader.batch_size = int(batch_size)
     work = Path(estimator) / ".eval"
@@ -76,7 +61,7 @@ def evaluate_estimator(estimator: str | Path, frames: str | Path | None = None,
                     for ours, theirs in _NAMES[scope].items() if float(raw.get(theirs, -1)) >= 0})
     metrics.update(images=len(runner.test_dataloader.dataset), seconds=round(seconds, 1),
                    raw={k: float(v) for k, v in raw.items()})
-    write_json(Path(out) if out is not None else Path(estimator) / "metrics.json", metrics)
+    write_json(Path(out) if out is not None else Path(estimator) / METRICS, metrics)
     log.info("%s: %s AP %.3f AP50 %.3f (%d samples, %.0f s)", estimator, metrics["kind"],
              metrics.get("AP", float("nan")), metrics.get("AP50", float("nan")), metrics["images"], seconds)
     return metrics

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from posec3d.atomic import atomic_path
-from posec3d.estimators.evaluate import estimator_files, estimator_paths
+from posec3d.estimators.folder import estimator_files, estimator_paths
 
 POINTER = "estimator.json"  # {"config": path | "mmpose::..." , "checkpoint": path | URL}
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from . import SOURCES
+from . import DETECTOR_BOXES, SOURCES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> None:
         raise ValueError(f"--pose {args.pose}: not an mmpose pose estimator")
     pose = BottomUpEstimator(model) if is_bottom_up(model) else TopDownEstimator(model, args.heatmaps)
     detector = None
-    if args.boxes in ("detection", "tracking"):
+    if args.boxes in DETECTOR_BOXES:
         if args.detector is None:
             raise ValueError(f"--boxes {args.boxes} needs --detector")
         detector = PersonDetector(_load(args.detector, "detector", args.device))

@@ -28,7 +28,7 @@ from posec3d.storage import PoseFileError, load_poses, save_poses
 from posec3d.video.io import VideoError, read_video
 from posec3d.video.render import video_size
 
-from . import SOURCES, tracking
+from . import DETECTOR_BOXES, SOURCES, tracking
 from .boxes import Boxes, detection_boxes, gt_boxes, keypoint_box, rank_tracks, tracking_boxes
 from .inference import NUM_JOINTS, BottomUpEstimator, Poses, TopDownEstimator
 
@@ -132,7 +132,7 @@ def _check(settings: Settings, pose: Any, detector: Any) -> None:
         raise ValueError(f"box source {settings.boxes!r} does not fit a "
                          f"{'bottom-up' if isinstance(pose, BottomUpEstimator) else 'top-down'} estimator "
                          "(bottom-up estimators take --boxes none, top-down ones gt, detection or tracking)")
-    if settings.boxes in ("detection", "tracking") and detector is None:
+    if settings.boxes in DETECTOR_BOXES and detector is None:
         raise ValueError(f"box source {settings.boxes!r} needs a person detector")
     if settings.heatmaps and not isinstance(pose, TopDownEstimator):
         raise ValueError("heatmaps are stored for top-down estimators only")

@@ -1,7 +1,7 @@
 """Fill a declared table from its runs: test metrics, complexity counts, provenance.
 
 The declaration (params/tables.yaml) says what each cell is; `posec3d.plan` says which run and
-file stand behind it; this module reads them and returns a `posec3d.tables.Table`.
+file stand behind it; this module reads them and returns a `posec3d.tables.table.Table`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from posec3d import plan
-from posec3d.tables import Column, Table
+from posec3d.tables.table import Column, Table
 
 ROOT = plan.ROOT
 

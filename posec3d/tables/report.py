@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from posec3d.atomic import atomic_path
-from posec3d.tables import Table, TableError, to_markdown
+from posec3d.tables.table import Table, TableError, to_markdown
 
 PAPER_PROFILE = "paper"
 

@@ -14,7 +14,7 @@ import pytest
 
 mlflow = pytest.importorskip("mlflow")
 
-from posec3d.tracking import find_runs, log_table, log_training_run, tracking_uri  # noqa: E402
+from posec3d.mlflow_log import find_runs, log_table, log_training_run, tracking_uri  # noqa: E402
 
 # A real 1x1 PNG, standing in for a table's figure.
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQ"
@@ -174,7 +174,7 @@ def test_two_processes_log_to_a_fresh_store(tmp_path: Path, run_files: list[Path
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from posec3d.tracking import log_training_run
+        from posec3d.mlflow_log import log_training_run
         log_training_run(uri={uri!r}, experiment="parallel", run_name=sys.argv[1],
                          config={{"seed": 0}}, history=[{{"epoch": 1, "loss": 1.0}}],
                          tests={{}}, artefacts=[Path({str(run_files[1])!r})], tags={{}})
