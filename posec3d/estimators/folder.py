@@ -1,8 +1,7 @@
 """What an estimator folder holds: the one home of its file names.
 
-Training writes config.py and model.pth, evaluation writes metrics.json, `posec3d train-estimator
---checkpoint` writes the pointer file instead of weights; loading, the workflow's paths
-(`posec3d.plan.estimator_files`) and the tests all read the names from here. Imports nothing heavy.
+Training writes config.py and model.pth, evaluation writes metrics.json; loading, the workflow's
+paths (`posec3d.plan.estimator_files`) and evaluation read the names from here. Imports nothing heavy.
 """
 
 from __future__ import annotations
