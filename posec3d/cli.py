@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     try:
         args.func(args)
-    except (ConfigError, ValueError, FileNotFoundError, KeyError) as err:
+    except (ConfigError, ValueError, KeyError, OSError) as err:  # OSError: unreadable or unwritable paths
         if os.environ.get("POSEC3D_DEBUG"):
             raise
         print(f"posec3d {args.command}: error: {err}", file=sys.stderr)
@@ -106,7 +106,10 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_fetch)
 
     p = sub.add_parser("track-run", help="log a finished run (config, epochs, tests) to MLflow")
-    p.add_argument("--run-dir", required=True, type=Path)
+    p.add_argument("--model", required=True, type=Path, help="the run's model.pt (its folder names the run)")
+    p.add_argument("--history", required=True, type=Path, help="the run's history.json")
+    p.add_argument("--tests", nargs="*", default=[], type=Path,
+                   help="test files to log: test_<k>clip.json metrics and their .npz scores")
     _add_profile(p)
     p.add_argument("--out", required=True, type=Path, help="record of the MLflow run (.json)")
     p.set_defaults(func=_track_run)
@@ -120,10 +123,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tracking", required=True, type=Path, help="record of the table's MLflow run")
     p.set_defaults(func=_table)
 
-    p = sub.add_parser("report", help="gather the profile's tables into results/report.md")
+    p = sub.add_parser("report", help="gather tables' Markdown files (from `table`) into one report")
+    p.add_argument("tables", nargs="+", type=Path, help="table Markdown files, in report order")
     _add_profile(p)
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_report)
+
+    p = sub.add_parser("restore-times", help="after `dvc pull`: give pulled outputs the times "
+                       "Snakemake recorded, so that an up-to-date clone runs no job")
+    p.add_argument("--workdir", type=Path, default=Path("."), help="the project folder (default: .)")
+    p.set_defaults(func=_restore_times)
 
     video_commands.register(sub)
     estimator_commands.register(sub)
@@ -233,15 +242,13 @@ def _track_run(args: argparse.Namespace) -> None:
     from posec3d.tables.build import git_commit
 
     profile = read_mapping(args.profile)
-    run = plan.parse_run_dir(args.run_dir)
-    state = load_checkpoint(args.run_dir / "model.pt")
-    tests = {p.stem.removeprefix("test_"): json.loads(p.read_text())
-             for p in sorted(args.run_dir.glob("test_*clip.json"))}
+    run = plan.parse_run_dir(args.model.parent)
+    state = load_checkpoint(args.model)
+    tests = {p.stem.removeprefix("test_"): json.loads(p.read_text()) for p in args.tests if p.suffix == ".json"}
     uri, experiment = _tracking(profile)
     run_id = log_training_run(
         uri=uri, experiment=experiment, run_name=run.dir, config=state["config"],
-        history=json.loads((args.run_dir / "history.json").read_text()), tests=tests,
-        artefacts=sorted(args.run_dir.glob("test_*clip.*")),
+        history=json.loads(args.history.read_text()), tests=tests, artefacts=sorted(args.tests),
         tags={"dataset": run.dataset, "model": run.model, "modality": run.modality,
               "pose_source": run.poses, "sampling": run.sampling, "seed": str(run.seed),
               "profile": profile["profile"], "git_commit": git_commit()})
@@ -259,7 +266,7 @@ def _table(args: argparse.Namespace) -> None:
     write_csv(table, args.csv)
     plot_table(table, args.figure, units=("%", ""))
     with atomic_path(args.markdown) as tmp:
-        tmp.write_text(to_markdown(table) + "\n")
+        tmp.write_text(to_markdown(table, figure=os.path.relpath(args.figure, args.markdown.parent)))
     cells = {f"{row}.{col}": value for (row, col), value in table.ours.items() if value is not None}
     run_ids = sorted({i for p in table.provenance.values() for i in p["mlflow_run_ids"].split(";") if i})
     uri, experiment = _tracking(profile)
@@ -271,17 +278,20 @@ def _table(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
-    from posec3d import plan
-    from posec3d.tables.build import build_table, git_commit
+    from posec3d.tables.build import git_commit
     from posec3d.tables.report import write_report
 
     profile = read_mapping(args.profile)
-    names = list(plan.tables_of(profile))
-    tables = [build_table(profile, name)[0] for name in names]
-    figures = {name: plan.table_files(name)["figure"] for name in names}
-    write_report(tables, figures, args.out, profile=profile["profile"], git_commit=git_commit(),
+    write_report(args.tables, args.out, profile=profile["profile"], git_commit=git_commit(),
                  header_note=profile.get("description", ""))
-    log.info("wrote %s (%d tables)", args.out, len(tables))
+    log.info("wrote %s (%d tables)", args.out, len(args.tables))
+
+
+def _restore_times(args: argparse.Namespace) -> None:
+    from posec3d.provenance import restore_output_times
+
+    restored = restore_output_times(args.workdir)
+    log.info("restored the recorded times of %d outputs in %s", len(restored), args.workdir)
 
 
 def _count(args: argparse.Namespace) -> None:

@@ -186,3 +186,31 @@ def test_two_processes_log_to_a_fresh_store(tmp_path: Path, run_files: list[Path
 
     assert sorted(r.info.run_name for r in find_runs(uri, "parallel")) == ["run-a", "run-b"]
     assert list(cwd.iterdir()) == []  # nothing (no ./mlruns) written to the working directory
+
+
+def test_track_run_logs_the_test_files_it_is_given_and_no_other(tmp_path: Path) -> None:
+    """A test file left in the run folder by an earlier profile is not logged with this one."""
+    import torch
+
+    from posec3d.cli import main
+
+    run_dir = tmp_path / "runs" / "gym" / "hq-gt" / "pose-slowonly_joint_uniform_s0"
+    run_dir.mkdir(parents=True)
+    torch.save({"config": CONFIG}, run_dir / "model.pt")
+    (run_dir / "history.json").write_text(json.dumps(HISTORY))
+    declared = run_dir / "test_1clip.json"
+    declared.write_text(json.dumps(TESTS["1clip"]))
+    (run_dir / "test_10clip.json").write_text(json.dumps(TESTS["10clip"]))  # stale, undeclared
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    profile = json.dumps({"profile": "smoke", "mlflow": {"experiment": "track", "tracking_uri": uri}})
+    out = tmp_path / "mlflow.json"
+    assert main(["track-run", "--model", str(run_dir / "model.pt"), "--history", str(run_dir / "history.json"),
+                 "--tests", str(declared), "--profile", profile, "--out", str(out)]) == 0
+
+    record = json.loads(out.read_text())
+    run = mlflow.MlflowClient(tracking_uri=uri).get_run(record["run_id"])
+    assert run.info.run_name == record["run_name"] == "runs/gym/hq-gt/pose-slowonly_joint_uniform_s0"
+    assert run.data.metrics["test_1clip_top1"] == TESTS["1clip"]["top1"]
+    assert not any(k.startswith("test_10clip") for k in run.data.metrics)
+    listed = {f.path for f in mlflow.MlflowClient(tracking_uri=uri).list_artifacts(run.info.run_id)}
+    assert "test_1clip.json" in listed and "test_10clip.json" not in listed

@@ -56,3 +56,14 @@ def test_pulled_directory_outputs_get_their_recorded_times(tmp_path: Path) -> No
     assert restore_output_times(tmp_path) == ["data/gym/videos"]
     assert {p.stat().st_mtime for p in [videos, *videos.rglob("*")]} == {1_000.0}
     assert restore_output_times(tmp_path) == []
+
+
+def test_restore_times_command(tmp_path: Path) -> None:
+    """`posec3d restore-times`, the step after `dvc pull`, restores what the function does."""
+    from posec3d.cli import main
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.npz").write_text("pulled")
+    record(tmp_path, "data/a.npz", 1_000.0)
+    assert main(["restore-times", "--workdir", str(tmp_path)]) == 0
+    assert (tmp_path / "data" / "a.npz").stat().st_mtime == 1_000.0

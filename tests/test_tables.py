@@ -159,50 +159,66 @@ def test_plot_failure_leaves_no_partial_file(tmp_path: Path) -> None:
     assert path.read_bytes() == b"previous figure"
 
 
-def report_args(tmp_path: Path) -> dict:
-    return dict(tables=[make_table("table4"), make_table("table5")],
-                figures={"table4": str(tmp_path / "results" / "figures" / "table4.png")},
-                git_commit="abc1234",
-                header_note="Regenerate: `snakemake --cores all results/report.md`.")
+def write_sections(tmp_path: Path, *tables: Table) -> list[Path]:
+    """Each table's Markdown file as `posec3d table` writes it: in results/, its chart in figures/."""
+    paths = []
+    for table in tables:
+        path = tmp_path / "results" / f"{table.name}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(to_markdown(table, figure=f"figures/{table.name}.png"))
+        paths.append(path)
+    return paths
+
+
+REPORT_ARGS = dict(git_commit="abc1234", header_note="Regenerate: `snakemake --cores all results/report.md`.")
 
 
 def test_report_has_every_table_and_figure(tmp_path: Path) -> None:
     path = tmp_path / "results" / "report.md"
-    write_report(path=path, profile="default", **report_args(tmp_path))
+    sections = write_sections(tmp_path, make_table("table4"), make_table("table5"))
+    write_report(sections, path, profile="default", **REPORT_ARGS)
     text = path.read_text()
     assert text.startswith("# posec3d-bench results\n")
     assert "Profile `default`, code at git commit `abc1234`" in text and "synthetic world" in text
     assert "Regenerate: `snakemake --cores all results/report.md`." in text
     for title in ("Table 4: 3D-CNN vs. GCN", "Table 5: 3D-CNN vs. GCN"):
         assert f"\n## {title}\n" in text
-    # the contents link the headings by GitHub's ids, repeated titles numbered
+    # the contents link the headings by GitHub's ids
     assert "- [Table 4: 3D-CNN vs. GCN](#table-4-3d-cnn-vs-gcn)" in text
     assert "- [Table 5: 3D-CNN vs. GCN](#table-5-3d-cnn-vs-gcn)" in text
     assert "![Table 4: 3D-CNN vs. GCN](figures/table4.png)" in text
-    assert text.count("![") == 1
+    # each section is the table file's text, copied, not rebuilt
+    for section in sections:
+        assert section.read_text() in text
+
+
+def test_report_relinks_figures_from_its_own_folder(tmp_path: Path) -> None:
+    sections = write_sections(tmp_path, make_table("table4"))
+    path = tmp_path / "site" / "report.md"
+    write_report(sections, path, profile="default", **REPORT_ARGS)
+    assert "![Table 4: 3D-CNN vs. GCN](../results/figures/table4.png)" in path.read_text()
 
 
 def test_report_is_byte_identical_and_names_its_source(tmp_path: Path) -> None:
     first, second = tmp_path / "results" / "report.md", tmp_path / "results" / "report2.md"
-    write_report(path=first, profile="default", **report_args(tmp_path))
-    write_report(path=second, profile="default", **report_args(tmp_path))
+    sections = write_sections(tmp_path, make_table("table4"), make_table("table5"))
+    write_report(sections, first, profile="default", **REPORT_ARGS)
+    write_report(sections, second, profile="default", **REPORT_ARGS)
     assert first.read_bytes() == second.read_bytes()
 
-    args = report_args(tmp_path)
-    args["tables"] = [make_table(label_gym="FineGYM")]
-    args["tables"][0].notes = []
-    write_report(path=first, profile="paper", **args)
+    table = make_table(label_gym="FineGYM")
+    table.notes = []
+    write_report(write_sections(tmp_path, table), first, profile="paper", **REPORT_ARGS)
     assert "synthetic" not in first.read_text().lower()
     assert "paper's datasets" in first.read_text()
 
 
 def test_report_refuses_inconsistent_input(tmp_path: Path) -> None:
-    args = report_args(tmp_path)
-    args["figures"]["table9"] = "table9.png"
-    with pytest.raises(TableError, match=r"unknown table\(s\) \['table9'\]"):
-        write_report(path=tmp_path / "report.md", profile="default", **args)
-    args = report_args(tmp_path)
-    args["tables"].append(make_table("table4"))
-    with pytest.raises(TableError, match=r"\['table4'\] given more than once"):
-        write_report(path=tmp_path / "report.md", profile="default", **args)
+    (section,) = write_sections(tmp_path, make_table("table4"))
+    with pytest.raises(TableError, match=r"table4.md'\] given more than once"):
+        write_report([section, section], tmp_path / "report.md", profile="default", **REPORT_ARGS)
+    stray = tmp_path / "notes.md"
+    stray.write_text("some notes\n")
+    with pytest.raises(TableError, match=r"notes.md: not a table section"):
+        write_report([section, stray], tmp_path / "report.md", profile="default", **REPORT_ARGS)
     assert not (tmp_path / "report.md").exists()

@@ -256,6 +256,7 @@ def test_hyperparameter_edit_reruns_only_the_runs_it_reaches(smoke: Smoke, tmp_p
     ("seeds", 1, "seeds"),  # unknown top-level key
     ("datasets.k400.metric", "top5", "top5"),  # a value the schema does not allow
     ("models.msg3d.set.train.epochz", 2, "epochz"),  # unknown hyperparameter of a run
+    ("models.pose-slowonly.set.input.clip_lenn", 8, "clip_lenn"),  # unknown key of a plain section
 ])
 def test_wrong_key_or_value_stops_the_run_naming_it(smoke: Smoke, tmp_path: Path, setting: str,
                                                      value: Any, named: str) -> None:
@@ -279,6 +280,11 @@ def test_dvc_round_trip_gives_a_fresh_clone_the_same_tables(smoke: Smoke, tmp_pa
     git(tmp_path, "clone", "--quiet", str(first), str(second))
     dvc(second, "remote", "modify", "--local", "storage", "url", str(remote))
     dvc(second, "pull")
+    # reading the workflow (a dry run) changes nothing on disk; restoring the times is a step of its own
+    pulled = {p: p.stat().st_mtime_ns for d in ("data", "runs", "results") for p in (second / d).rglob("*")}
+    snakemake(second, "-n", FRONT_DOOR, "--configfile", SMOKE)
+    assert {p: p.stat().st_mtime_ns for p in pulled} == pulled
+    _run(second, sys.executable, "-m", "posec3d", "restore-times")
     assert NOTHING_TO_DO in snakemake(second, "--cores", "all", FRONT_DOOR, "--configfile", SMOKE)
     assert (second / FRONT_DOOR).read_bytes() == (first / FRONT_DOOR).read_bytes()
     # Snakemake's provenance came along: a params edit reruns the same jobs in both clones
@@ -287,22 +293,24 @@ def test_dvc_round_trip_gives_a_fresh_clone_the_same_tables(smoke: Smoke, tmp_pa
 
 
 def test_workstation_profile_is_valid_and_finds_nothing_to_do(smoke: Smoke) -> None:
-    output = snakemake(smoke.repo, "-n", "--workflow-profile", "workflow/profiles/default",
+    output = snakemake(smoke.repo, "-n", "--workflow-profile", "profiles/default",
                        FRONT_DOOR, "--configfile", SMOKE)
-    assert "workflow specific profile workflow/profiles/default" in output
+    assert "workflow specific profile profiles/default" in output
     assert NOTHING_TO_DO in output
 
 
 def test_slurm_profile_asks_gpus_for_training_and_testing(smoke: Smoke, tmp_path: Path) -> None:
-    slurm = yaml.safe_load((smoke.repo / "workflow/profiles/slurm/config.yaml").read_text())
+    slurm = yaml.safe_load((smoke.repo / "profiles/slurm/config.yaml").read_text())
     assert slurm["executor"] == "slurm"
     gpus = write_profile(smoke.profile, tmp_path / "gpus.yaml", **{"resources.train_gpus": 2})
     output = snakemake(smoke.repo, "-n", "--forceall", "--workflow-profile",
-                       "workflow/profiles/slurm", FRONT_DOOR, "--configfile", str(gpus))
+                       "profiles/slurm", FRONT_DOOR, "--configfile", str(gpus))
     jobs = planned_jobs(output)
     by_rule = {rule: [job.resources for job in jobs if job.rule == rule]
                for rule in {job.rule for job in jobs}}
-    assert len(by_rule["train"]) == 8 and len(by_rule["test"]) == 12  # Table 4's runs
+    cells = [c for c in plan.cells(smoke.profile, "table4") if c.run]  # Table 4's runs and their tests
+    assert len(by_rule["train"]) == len({c.run for c in cells})
+    assert len(by_rule["test"]) == len({(c.run, c.clips) for c in cells})
     # testing, estimator training and pose extraction take one GPU each
     for rule, gpu in (("train", "2"), ("test", "1"), ("train_estimator", "1"), ("extract", "1")):
         for resources in by_rule[rule]:
@@ -313,3 +321,28 @@ def test_slurm_profile_asks_gpus_for_training_and_testing(smoke: Smoke, tmp_path
         for resources in by_rule[rule]:
             assert "gpu" not in resources, rule
             assert resources["runtime"] == str(slurm["default-resources"]["runtime"]), rule
+
+
+def test_an_interrupted_run_goes_on_with_the_same_command(tmp_path: Path) -> None:
+    """Ctrl-C in the middle of a job, then the same command: the workstation profile, which
+    Snakemake loads by itself, reruns the job cut short (without it, Snakemake stops on the
+    incomplete output until `--rerun-incomplete`)."""
+    import signal
+    import time
+
+    repo = project_copy(tmp_path / "posec3d-bench")
+    command = [sys.executable, "-m", "snakemake", "--cores", "1", "data/gym/videos", "--configfile", SMOKE]
+    log = repo / "logs" / "render" / "gym.log"
+    first = subprocess.Popen(command, cwd=repo, env=_env(repo), start_new_session=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    while not log.exists() and first.poll() is None:  # the render job's shell has started
+        time.sleep(0.02)
+    os.killpg(first.pid, signal.SIGINT)  # what Ctrl-C sends: Snakemake and its job alike
+    output = first.communicate(timeout=120)[0]
+    assert first.returncode != 0 and "Error in rule render_videos" in output, output[-3000:]
+
+    again = snakemake(repo, *command[3:])
+    assert "Using workflow specific profile profiles/default" in again
+    assert "1 of 1 steps (100%) done" in again
+    index = json.loads((repo / "data/gym/videos/index.json").read_text())
+    assert len(index["clips"]) == len(load_poses(repo / "data/gym/scenes.npz")["annotations"])

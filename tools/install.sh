@@ -5,8 +5,8 @@
 # run with unchanged files returns at once. The quirks of the stack (README, "Set-up"):
 #   * torch/torchvision are pinned with '===' so that pip takes PyPI's matching pair, not a
 #     local CPU-only torch wheel that PyPI's torchvision cannot import against;
-#   * mmcv 2.1.0 exists only as source: it is built once with its CPU ops (about 8 minutes
-#     on 2 cores) and the wheel is cached in $POSEC3D_WHEEL_CACHE;
+#   * mmcv 2.1.0 exists only as source: it is built once with its CPU ops (most of a
+#     24-minute first install on 2 cores) and the wheel is cached in $POSEC3D_WHEEL_CACHE;
 #   * mmpose is installed without dependencies (chumpy does not build and is not used);
 #     xtcocotools is rebuilt from source against numpy 2;
 #   * mmengine needs setuptools<81 at run time (pkg_resources).
@@ -41,7 +41,7 @@ log "posec3d and its Python dependencies"
 
 mmcv_wheel=$(ls "$cache"/mmcv-2.1.0-*.whl 2>/dev/null | head -n 1 || true)
 if [[ -z $mmcv_wheel ]]; then
-    log "building mmcv 2.1.0 with CPU ops (about 8 minutes; cached in $cache)"
+    log "building mmcv 2.1.0 with CPU ops (the longest step by far; cached in $cache)"
     mkdir -p "$cache"
     MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "$venv/bin/python" -m pip wheel \
         --no-build-isolation --no-deps --no-binary mmcv -w "$cache" mmcv==2.1.0
@@ -54,7 +54,10 @@ log "OpenMMLab stack"
 "${pip[@]}" -q "cython>=3,<4"
 "${pip[@]}" -q --no-build-isolation --no-binary xtcocotools xtcocotools==1.14.3
 "${pip[@]}" -q --no-deps -r "$root/requirements/openmmlab.txt"
-"${pip[@]}" -q -r "$root/requirements/openmmlab-deps.txt"
+# The packages above declare dependencies this project replaces on purpose (headless OpenCV for
+# opencv-python and opencv-contrib-python; no chumpy, no decord): pip's conflict report would
+# print them as an ERROR block on every clean install. The import check below is the real test.
+"${pip[@]}" -q --no-warn-conflicts -r "$root/requirements/openmmlab-deps.txt"
 
 "$venv/bin/python" -c "import torch, torchvision, mmcv, mmdet, mmpose; print('torch', torch.__version__, 'torchvision', torchvision.__version__, 'mmcv', mmcv.__version__, 'mmdet', mmdet.__version__, 'mmpose', mmpose.__version__)" >&2
 rm -f "$venv"/.posec3d-installed-*

@@ -12,9 +12,10 @@ from collections import Counter
 from pathlib import Path
 
 from posec3d.atomic import atomic_path
-from posec3d.tables.table import Table, TableError, to_markdown
+from posec3d.tables.table import TableError
 
 PAPER_PROFILE = "paper"
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
 
 
 def _anchor(title: str, seen: Counter[str]) -> str:
@@ -39,32 +40,48 @@ def _introduction(profile: str, git_commit: str, header_note: str) -> list[str]:
     return [part for line in lines for part in (line, "")]
 
 
-def write_report(tables: list[Table], figures: dict[str, str], path: str | Path, *, profile: str,
-                 git_commit: str, header_note: str) -> None:
+def read_section(path: str | Path) -> tuple[str, str]:
+    """A table's Markdown file (as `posec3d table` writes it): its title and its text."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise TableError(f"{path}: not UTF-8 text ({err.reason})") from None
+    first = text.split("\n", 1)[0]
+    if not first.startswith("## ") or not first[3:].strip():
+        raise TableError(f"{path}: not a table section: it must begin with a '## <title>' line")
+    return first[3:].strip(), text
+
+
+def _relink(text: str, source: Path, target: Path) -> str:
+    """Image links of a section written in folder `source`, rewritten to work from folder `target`."""
+    def relinked(match: re.Match[str]) -> str:
+        link = match.group(2)
+        if "://" in link or Path(link).is_absolute():
+            return match.group(0)
+        return f"![{match.group(1)}]({Path(os.path.relpath(source / link, target)).as_posix()})"
+
+    return _IMAGE.sub(relinked, text)
+
+
+def write_report(sections: list[Path], path: str | Path, *, profile: str, git_commit: str,
+                 header_note: str) -> None:
     """Write the report: an introduction naming the profile, a contents list, then each table.
 
-    `figures` maps a table name to its chart's path (as given on the command line, or absolute);
-    the report links it relative to its own folder, so the results folder can move as a whole.
+    `sections` are the tables' Markdown files, in order; the report copies them and rewrites their
+    image links relative to its own folder, so it rebuilds no table and the results folder can
+    move as a whole.
     """
     path = Path(path)
-    names = Counter(t.name for t in tables)
-    duplicates = sorted(name for name, n in names.items() if n > 1)
+    duplicates = sorted(str(p) for p, n in Counter(Path(s) for s in sections).items() if n > 1)
     if duplicates:
-        raise TableError(f"{path}: table(s) {duplicates} given more than once")
-    unknown = sorted(set(figures) - set(names))
-    if unknown:
-        raise TableError(f"{path}: figure(s) for unknown table(s) {unknown}; "
-                         f"tables: {sorted(names)}")
+        raise TableError(f"{path}: table file(s) {duplicates} given more than once")
+    read = [(Path(s), *read_section(s)) for s in sections]
 
     seen: Counter[str] = Counter()
     lines = ["# posec3d-bench results", ""] + _introduction(profile, git_commit, header_note)
-    lines += [f"- [{t.title}](#{_anchor(t.title, seen)})" for t in tables] + [""]
-    sections = []
-    for table in tables:
-        figure = figures.get(table.name)
-        if figure is not None:
-            figure = Path(os.path.relpath(figure, path.parent)).as_posix()
-        sections.append(to_markdown(table, figure=figure))
-    text = "\n".join(lines) + "\n" + "\n".join(sections)
+    lines += [f"- [{title}](#{_anchor(title, seen)})" for _, title, _ in read] + [""]
+    parts = [_relink(text, source.parent, path.parent) for source, _, text in read]
+    text = "\n".join(lines) + "\n" + "\n".join(parts)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")

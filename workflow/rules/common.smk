@@ -6,11 +6,11 @@ import os
 import shlex
 
 from posec3d import plan
-from posec3d.provenance import restore_output_times
 
-# Outputs pulled by DVC carry the checkout's time: give them back the time Snakemake recorded,
-# so that a fresh clone after `dvc pull` finds everything up to date.
-restore_output_times(".")
+# The software of every job, declared (snakemake --lint asks for it in every rule): the project's conda
+# environment. Jobs run in the environment Snakemake runs in (the tested path: make setup); with
+# --software-deployment-method conda, Snakemake would build this one, then tools/install.sh must run in it.
+ENVIRONMENT = "../../environment.yml"
 
 PROFILE_JSON = json.dumps(config, sort_keys=True)
 # what MLflow logging reads of the profile (so that a model edit re-logs only its own runs)
@@ -50,12 +50,39 @@ def run_config_json(wildcards):
     return json.dumps(plan.run_config(config, run_of(wildcards)), sort_keys=True)
 
 
-def synth_of(wildcards):
-    return config["datasets"][wildcards.dataset]["synth"]
+def folder_of_output(wildcards, output):
+    """The folder a job writes into (a run's, an estimator's): the folder of its first output."""
+    return os.path.dirname(output[0])
 
 
-def official_annotations(wildcards):
+def estimator_folder(wildcards, input):
+    """The estimator folder a job reads: the folder of its declared weights."""
+    return os.path.dirname(input.weights)
+
+
+def synth_options(wildcards):
+    """`posec3d synth` arguments of a synthetic dataset: preset, seed and field overrides."""
+    synth = config["datasets"][wildcards.dataset]["synth"]
+    options = [synth["preset"], f"--seed {synth.get('seed', 0)}"]
+    options += [f"--set {shlex.quote(f'{k}={json.dumps(v)}')}" for k, v in sorted(synth.get("set", {}).items())]
+    return " ".join(options)
+
+
+def poses_input(wildcards):
+    """What a pose file is made from: a synthetic dataset's scenes, or an official annotation file."""
+    if is_synthetic(wildcards.dataset):
+        return plan.scenes_file(wildcards.dataset)
     return config["datasets"][wildcards.dataset]["annotations"][wildcards.source]["path"]
+
+
+def kpfiles_option(wildcards):
+    """`--kpfiles` of a Kinetics-400 dataset whose keypoints sit in separate files, else nothing."""
+    kpfiles = config["datasets"][wildcards.dataset].get("kpfiles")
+    return f"--kpfiles {shlex.quote(kpfiles)}" if kpfiles and not is_synthetic(wildcards.dataset) else ""
+
+
+def scenes_of_dataset(wildcards):
+    return plan.scenes_file(wildcards.dataset)
 
 
 def official_url(wildcards):
@@ -99,7 +126,8 @@ def table_inputs(wildcards):
 # ------------------------------------------------------------------- pose extraction from video
 
 EXTRACTED = plan.extracted_sources(config)
-FRAME_DATASETS = config.get("estimators", {}).get("frames", {}).get("datasets", [])
+FRAMES = config.get("estimators", {}).get("frames", {})
+FRAME_DATASETS = FRAMES.get("datasets", [])
 
 
 def frame_datasets_args():
@@ -109,6 +137,11 @@ def frame_datasets_args():
         splits = config["datasets"][name]["splits"]
         args.append(f"--dataset data/{name}:{splits['train']}:{splits['val']}")
     return " ".join(args)
+
+
+def frames_max_clips_option():
+    """`--max-clips` of `posec3d frames` when the profile caps the clips frames come from."""
+    return f"--max-clips {FRAMES['max_clips']}" if "max_clips" in FRAMES else ""
 
 
 def estimator_training_frames(wildcards):

@@ -9,34 +9,25 @@ rule synth_scenes:
     log:
         "logs/synth/{dataset}.log",
     params:
-        preset=lambda wc: synth_of(wc)["preset"],
-        seed=lambda wc: synth_of(wc).get("seed", 0),
-        overrides=lambda wc: " ".join(
-            "--set " + shlex.quote(f"{k}={json.dumps(v)}")
-            for k, v in sorted(synth_of(wc).get("set", {}).items())
-        ),
+        options=synth_options,
+    conda:
+        ENVIRONMENT
     shell:
-        "posec3d synth {params.preset} --seed {params.seed} {params.overrides} "
+        "posec3d synth {params.options} "
         "--out {output} --progress > {log} 2>&1"
 
 
 rule poses:
     input:
-        lambda wc: (
-            plan.scenes_file(wc.dataset) if is_synthetic(wc.dataset) else official_annotations(wc)
-        ),
+        poses_input,
     output:
         "data/{dataset}/poses/{source}.npz",
     log:
         "logs/poses/{dataset}/{source}.log",
     params:
-        kpfiles=lambda wc: (
-            ""
-            if is_synthetic(wc.dataset)
-            else "--kpfiles " + config["datasets"][wc.dataset].get("kpfiles", "")
-            if config["datasets"][wc.dataset].get("kpfiles")
-            else ""
-        ),
+        kpfiles=kpfiles_option,
+    conda:
+        ENVIRONMENT
     shell:
         "posec3d poses --input {input} --source {wildcards.source} {params.kpfiles} "
         "--out {output} > {log} 2>&1"
@@ -49,5 +40,7 @@ rule fetch_annotations:
         "logs/fetch/{file}.log",
     params:
         url=official_url,
+    conda:
+        ENVIRONMENT
     shell:
         "posec3d fetch --url {params.url:q} --out {output} > {log} 2>&1"

@@ -6,7 +6,7 @@
 
 rule render_videos:
     input:
-        scenes=lambda wc: plan.scenes_file(wc.dataset),
+        scenes=scenes_of_dataset,
     output:
         directory("data/{dataset}/videos"),
     log:
@@ -14,6 +14,8 @@ rule render_videos:
     params:
         width=config.get("video", {}).get("width", 224),
     threads: 2
+    conda:
+        ENVIRONMENT
     shell:
         "posec3d render --scenes {input.scenes} --out {output} --width {params.width} "
         "--workers {threads} --progress > {log} 2>&1"
@@ -29,12 +31,10 @@ rule estimator_frames:
         "logs/estimators/frames.log",
     params:
         datasets=frame_datasets_args(),
-        every=config.get("estimators", {}).get("frames", {}).get("every", 1),
-        max_clips=lambda wc: (
-            f"--max-clips {config['estimators']['frames']['max_clips']}"
-            if "max_clips" in config.get("estimators", {}).get("frames", {})
-            else ""
-        ),
+        every=FRAMES.get("every", 1),
+        max_clips=frames_max_clips_option(),
+    conda:
+        ENVIRONMENT
     shell:
         "posec3d frames {params.datasets} --every {params.every} {params.max_clips} --out {output} --progress "
         "> {log} 2>&1"
@@ -50,12 +50,15 @@ rule train_estimator:
         "logs/estimators/{estimator}.log",
     params:
         options=estimator_train_options,
+        folder=folder_of_output,
     threads: 2
     resources:
         gpu=min(train_gpus(), 1),
+    conda:
+        ENVIRONMENT
     shell:
         "posec3d train-estimator {params.options} "
-        "--out data/estimators/{wildcards.estimator} --threads {threads} > {log} 2>&1"
+        "--out {params.folder} --threads {threads} > {log} 2>&1"
 
 
 rule evaluate_estimator:
@@ -67,11 +70,15 @@ rule evaluate_estimator:
         "data/estimators/{estimator}/metrics.json",
     log:
         "logs/estimators/{estimator}.eval.log",
+    params:
+        estimator=estimator_folder,
     threads: 2
     resources:
         gpu=min(train_gpus(), 1),
+    conda:
+        ENVIRONMENT
     shell:
-        "posec3d eval-estimator --estimator data/estimators/{wildcards.estimator} "
+        "posec3d eval-estimator --estimator {params.estimator} "
         "--frames {input.frames} --out {output} --threads {threads} > {log} 2>&1"
 
 
@@ -89,6 +96,8 @@ rule extract:
         gpu=min(train_gpus(), 1),
     wildcard_constraints:
         source="|".join(EXTRACTED) or "(?!)",
+    conda:
+        ENVIRONMENT
     shell:
         "posec3d extract --scenes {input.scenes} --videos {input.videos} {params.options} "
         "--threads {threads} --out {output} --progress > {log} 2>&1"

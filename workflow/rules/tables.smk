@@ -24,6 +24,8 @@ rule table:
         "logs/tables/{table}.log",
     params:
         profile=PROFILE_JSON,
+    conda:
+        ENVIRONMENT
     shell:
         "posec3d table {wildcards.table} --profile {params.profile:q} --csv {output.csv} "
         "--markdown {output.markdown} --figure {output.figure} --tracking {output.tracking} "
@@ -32,13 +34,15 @@ rule table:
 
 rule report:
     input:
-        expand("results/{table}.md", table=TABLES),
-        expand("results/figures/{table}.png", table=TABLES),
+        tables=expand("results/{table}.md", table=TABLES),
+        figures=expand("results/figures/{table}.png", table=TABLES),
     output:
         report("results/report.md", caption="../report/report.rst", category="Report"),
     log:
         "logs/report.log",
     params:
         profile=PROFILE_JSON,
+    conda:
+        ENVIRONMENT
     shell:
-        "posec3d report --profile {params.profile:q} --out {output} > {log} 2>&1"
+        "posec3d report {input.tables} --profile {params.profile:q} --out {output} > {log} 2>&1"

@@ -13,6 +13,8 @@ rule test:
     threads: train_threads()
     resources:
         gpu=min(train_gpus(), 1),
+    conda:
+        ENVIRONMENT
     shell:
         "posec3d test --model {input.model} --poses {input.poses} --clips {wildcards.clips} "
         "--scores {output.scores} --metrics {output.metrics} --threads {threads} > {log} 2>&1"

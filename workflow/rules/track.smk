@@ -12,6 +12,8 @@ rule track_run:
         "logs/track/{dataset}/{source}/{run}.log",
     params:
         profile=TRACKING_JSON,
+    conda:
+        ENVIRONMENT
     shell:
-        "posec3d track-run --run-dir runs/{wildcards.dataset}/{wildcards.source}/{wildcards.run} "
+        "posec3d track-run --model {input.model} --history {input.history} --tests {input.tests} "
         "--profile {params.profile:q} --out {output} > {log} 2>&1"

@@ -12,11 +12,13 @@ rule train:
         "logs/train/{dataset}/{source}/{run}.log",
     params:
         run=run_config_json,
+        folder=folder_of_output,
         gpus=train_gpus(),
     threads: train_threads()
     resources:
         gpu=train_gpus(),
+    conda:
+        ENVIRONMENT
     shell:
         "posec3d train --config {params.run:q} --poses {input.poses} "
-        "--out runs/{wildcards.dataset}/{wildcards.source}/{wildcards.run} "
-        "--gpus {params.gpus} --threads {threads} > {log} 2>&1"
+        "--out {params.folder} --gpus {params.gpus} --threads {threads} > {log} 2>&1"
