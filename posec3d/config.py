@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
@@ -26,6 +28,7 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str) -> T:
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    hints = get_type_hints(cls)
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(fields)}")
@@ -37,11 +40,72 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str) -> T:
             continue
         value = data[name]
         sub = _nested_dataclass(f.type)
-        kwargs[name] = from_dict(sub, value, f"{where}.{name}") if sub else value
+        kwargs[name] = from_dict(sub, value, f"{where}.{name}") if sub else check_value(value, hints[name],
+                                                                                         f"{where}.{name}")
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as err:
         raise ConfigError(f"{where}: {err}") from err
+
+
+def check_value(value: Any, hint: Any, where: str) -> Any:
+    """`value` if it is of type `hint` (int, float, bool, str, lists, tuples, unions, Literal), else ConfigError.
+
+    An int is a valid float; a bool is neither (YAML's `yes`); a fractional value is no int.
+    Hints it does not know (Any, classes) pass the value through unchecked.
+    """
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        if value is None and type(None) in get_args(hint):
+            return None
+        for option in get_args(hint):
+            try:
+                return check_value(value, option, where)
+            except ConfigError:
+                pass
+        raise ConfigError(f"{where}: expected {_describe(hint)}, got {value!r}")
+    if hint is type(None):
+        if value is not None:
+            raise ConfigError(f"{where}: expected null, got {value!r}")
+        return None
+    if origin is typing.Literal:
+        if value not in get_args(hint):
+            raise ConfigError(f"{where}: expected one of {list(get_args(hint))}, got {value!r}")
+        return value
+    if origin in (list, tuple):
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        items = get_args(hint)
+        if origin is tuple and items and items[-1] is not Ellipsis:
+            if len(value) != len(items):
+                raise ConfigError(f"{where}: expected {len(items)} values, got {len(value)}: {list(value)}")
+            checked = [check_value(v, h, f"{where}[{i}]") for i, (v, h) in enumerate(zip(value, items))]
+        else:
+            checked = [check_value(v, items[0], f"{where}[{i}]") if items else v for i, v in enumerate(value)]
+        return tuple(checked) if origin is tuple else checked
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        return value
+    if hint in (int, float, bool, str) and not _is_a(value, hint):
+        hint_text = " (YAML reads 1e-3 as text: write 1.0e-3)" if hint is float and isinstance(value, str) else ""
+        raise ConfigError(f"{where}: expected {_describe(hint)}, got {value!r}{hint_text}")
+    return value
+
+
+def _is_a(value: Any, hint: type) -> bool:
+    if isinstance(value, bool) or hint is bool:
+        return isinstance(value, bool) and hint is bool
+    if hint is float:
+        return isinstance(value, int | float)
+    return isinstance(value, hint)
+
+
+def _describe(hint: Any) -> str:
+    names = {int: "an integer", float: "a number", bool: "true or false", str: "text", type(None): "null"}
+    if get_origin(hint) in (Union, types.UnionType):
+        return " or ".join(_describe(h) for h in get_args(hint))
+    return names.get(hint, str(hint))
 
 
 def _nested_dataclass(annotation: Any) -> type | None:
@@ -187,12 +251,24 @@ def read_mapping(source: str | Path) -> dict[str, Any]:
     """A mapping from a YAML/JSON file, or from inline JSON text (as rules pass configs)."""
     text = str(source)
     if text.lstrip().startswith("{"):
-        data = json.loads(text)
+        name = "inline JSON config"
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ConfigError(f"{name}: not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
     else:
         path = Path(text)
+        name = str(path)
         if not path.is_file():
             raise ConfigError(f"{path}: config file not found")
-        data = yaml.safe_load(path.read_text())
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as err:
+            raise ConfigError(f"{path}: not UTF-8 text ({err.reason})") from None
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            at = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+            raise ConfigError(f"{path}: not valid YAML: {getattr(err, 'problem', None) or err}{at}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: expected a mapping")
+        raise ConfigError(f"{name}: expected a mapping, got {type(data).__name__}")
     return data

@@ -12,11 +12,12 @@ a real position.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from posec3d.config import from_dict
 from posec3d.volumes.sampling import uniform_indices
 
 _HIPS = (11, 12)
@@ -30,13 +31,15 @@ class CoordinateConfig:
     num_clips: int = 1
     num_person: int = 2
 
+    def __post_init__(self) -> None:
+        for name in ("clip_len", "num_clips", "num_person"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CoordinateConfig:
-        allowed = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            raise ValueError(f"input: unknown key(s) {unknown} for coordinates; allowed: {sorted(allowed)}")
-        return cls(**data)
+        """From a run's `input` section; unknown keys and bad values raise ConfigError."""
+        return from_dict(cls, data, "input")
 
 
 def prepare_coordinates(

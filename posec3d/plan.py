@@ -15,9 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from posec3d.config import merge
+from posec3d.config import merge, read_mapping
 from posec3d.extract import BOX_SOURCES, DETECTOR_BOXES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,8 +90,8 @@ def load_tables(path: str | Path = ROOT / "params" / "tables.yaml") -> dict[str,
 
 @cache
 def _read_yaml(path: Path) -> Any:
-    """A YAML file, read once per process (the Snakefile asks for the same files many times)."""
-    return yaml.safe_load(path.read_text())
+    """A YAML mapping, read once per process (the Snakefile asks for the same files many times)."""
+    return read_mapping(path)
 
 
 def tables_of(config: dict[str, Any]) -> dict[str, Any]:
@@ -113,7 +111,7 @@ def tables_of(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def pose_source(config: dict[str, Any], logical: str) -> str:
-    """The concrete pose source behind a table's logical name (e.g. 'main' -> 'gt-2d')."""
+    """The concrete pose source behind a table's logical name (e.g. 'main' -> 'hq-gt')."""
     return config["pose_sources"].get(logical, logical)
 
 
@@ -180,11 +178,23 @@ def run_config(config: dict[str, Any], run: Run) -> dict[str, Any]:
 
 
 def check_run_configs(config: dict[str, Any]) -> None:
-    """Validate the resolved config of every run of the profile (ConfigError names the key)."""
-    from posec3d.config import RunConfig, from_dict
+    """Validate the resolved config of every run of the profile (ConfigError names the key).
+
+    Every section is checked as its job will read it: the recipe's types, the model's name and
+    options (against its constructor) and the input keys (against the model's input pipeline).
+    """
+    from posec3d.config import ConfigError, RunConfig, from_dict
+    from posec3d.data import build_input
+    from posec3d.models import MODELS, check_model_options
 
     for run in runs(config):
-        from_dict(RunConfig, run_config(config, run), f"{run.dir} (models.{run.model})")
+        where = f"{run.dir} (models.{run.model})"
+        cfg = from_dict(RunConfig, run_config(config, run), where)
+        try:
+            check_model_options(cfg.model_name, cfg.model_kwargs)
+            build_input(MODELS[cfg.model_name].input_kind, cfg.input)
+        except ValueError as err:
+            raise ConfigError(f"{where}: {err}") from None
 
 
 def pose_file(dataset: str, source: str) -> str:
@@ -257,8 +267,3 @@ def extracted_sources(config: dict[str, Any]) -> list[str]:
     """The pose sources of the profile's runs that are extracted from video."""
     return sorted({run.poses for run in runs(config) if extraction(config, run.poses) is not None})
 
-
-def table_files(table: str) -> dict[str, str]:
-    """The outputs of a table target."""
-    return {"csv": f"results/{table}.csv", "markdown": f"results/{table}.md",
-            "figure": f"results/figures/{table}.png", "tracking": f"results/{table}.mlflow.json"}

@@ -35,7 +35,7 @@ def test_unknown_model_name_lists_the_known_ones() -> None:
 
 
 def test_unknown_option_is_named_with_the_accepted_ones() -> None:
-    with pytest.raises(TypeError, match="no option 'widht'.*base_channels"):
+    with pytest.raises(ValueError, match="no option 'widht'.*base_channels"):
         build_model("pose-slowonly", NUM_CLASSES, widht=16)
 
 

@@ -14,10 +14,12 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, get_type_hints
 
 import torch
 from torch import nn
+
+from posec3d.config import ConfigError, check_value
 
 ModelClass = TypeVar("ModelClass", bound=type[nn.Module])
 
@@ -36,24 +38,35 @@ def register_model(name: str) -> Callable[[ModelClass], ModelClass]:
     return register
 
 
+def check_model_options(name: str, options: dict[str, object]) -> None:
+    """Raise ConfigError unless `name` is registered and takes `options`, each of its annotated type.
+
+    The workflow calls this for every run when it is read, so that a typo in a profile's model
+    section stops the dry run, not the train job after every upstream job has run.
+    """
+    if name not in MODELS:
+        raise ConfigError(f"unknown model {name!r}; known models: {', '.join(sorted(MODELS))}")
+    cls = MODELS[name]
+    accepted = [p for p in inspect.signature(cls).parameters if p != "num_classes"]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ConfigError(f"model {name!r} has no option {', '.join(map(repr, unknown))}; "
+                          f"its options: {', '.join(accepted)}")
+    hints = get_type_hints(cls.__init__)
+    for key, value in options.items():
+        if key in hints:
+            check_value(value, hints[key], f"model.{key}")
+
+
 def build_model(name: str, num_classes: int, **kwargs: object) -> nn.Module:
     """The model registered as `name`, with `num_classes` outputs and its options `kwargs`.
 
     Construction leaves torch's global random state as it found it; the weights come from the
     model's own `seed` option.
     """
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; known models: {', '.join(sorted(MODELS))}")
-    cls = MODELS[name]
-    options = [p for p in inspect.signature(cls).parameters if p != "num_classes"]
-    unknown = sorted(set(kwargs) - set(options))
-    if unknown:
-        raise TypeError(
-            f"model {name!r} has no option {', '.join(map(repr, unknown))}; "
-            f"its options: {', '.join(options)}"
-        )
+    check_model_options(name, kwargs)
     with torch.random.fork_rng(devices=[]):
-        return cls(num_classes=num_classes, **kwargs)
+        return MODELS[name](num_classes=num_classes, **kwargs)
 
 
 for _module in pkgutil.iter_modules(__path__):
