@@ -211,8 +211,7 @@ def _test(args: argparse.Namespace) -> None:
     set_threads(args.threads)
     scores, metrics = test(args.model, args.poses, num_clips=args.clips, split=args.split,
                            device=args.device, progress=args.progress)
-    scores.save(args.scores)
-    write_json(args.metrics, metrics)
+    scores.save(args.scores, metrics, args.metrics)  # scores and metrics together, or neither
 
 
 def _fuse(args: argparse.Namespace) -> None:
@@ -220,13 +219,11 @@ def _fuse(args: argparse.Namespace) -> None:
     from posec3d.engine.metrics import accuracy_metrics
 
     fused = fuse(args.scores, args.weights)
-    fused.save(args.out)
     metrics = accuracy_metrics(fused.scores, fused.labels)
+    record = {**metrics, "inputs": [str(p) for p in args.scores], "weights": args.weights or [1.0] * len(args.scores)}
+    fused.save(args.out, record if args.metrics else None, args.metrics)  # scores and metrics together, or neither
     log.info("fused %d files: top1 %.2f  mean_class_top1 %.2f", len(args.scores),
              metrics["top1"], metrics["mean_class_top1"])
-    if args.metrics:
-        write_json(args.metrics, {**metrics, "inputs": [str(p) for p in args.scores],
-                                   "weights": args.weights or [1.0] * len(args.scores)})
 
 
 def _fetch(args: argparse.Namespace) -> None:

@@ -9,6 +9,9 @@ batched on the training device, so a GPU renders its own input. Volumes come fro
 
 Randomness is a function of (seed, epoch, clip index) alone, so results do not depend on the
 number of workers or processes, and a resumed run sees the same augmentations.
+
+A clip that cannot be prepared raises ClipError naming the pose file and the clip, one line
+whether it was raised in the main process or in a DataLoader worker.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import torch
 from torch.utils.data import Dataset
 
 from posec3d.coordinates import CoordinateConfig, prepare_coordinates
+from posec3d.storage import PoseFileError
 from posec3d.volumes.pipeline import VolumeConfig, collate_coordinates, prepare_clip, render
 from posec3d.volumes.stored import collate_stored, prepare_stored, render_stored
 
@@ -112,11 +116,32 @@ def build_input(input_kind: str, cfg: dict[str, Any]) -> InputAdapter:
     raise ValueError(f"unknown model input kind {input_kind!r}")
 
 
+class ClipError(PoseFileError):
+    """A clip that cannot be made into model input; the message names the pose file and the clip.
+
+    Raised in a DataLoader worker, it reaches the main process as torch's multi-line report
+    ("Caught ClipError in DataLoader worker process 0. Original Traceback ..."), which torch passes
+    to this class: the message is cut back to the original line, so the user reads the same one
+    line as without workers; the report stays in `worker_report`.
+    """
+
+    def __init__(self, message: str) -> None:
+        marker = f"{type(self).__module__}.{type(self).__qualname__}: "
+        self.worker_report = None
+        if message.startswith(f"Caught {type(self).__name__} ") and marker in message:
+            self.worker_report, message = message, message.rsplit(marker, 1)[1].strip()
+        super().__init__(message)
+
+
 class ClipDataset(Dataset):
-    """Clips of one split, prepared by an adapter; yields (input, label)."""
+    """Clips of one split, prepared by an adapter; yields (input, label).
+
+    `source` names the pose file in the ClipError of a clip that cannot be prepared.
+    """
 
     def __init__(self, clips: list[dict[str, Any]], adapter: InputAdapter, *,
-                 test_mode: bool, seed: int, num_clips: int = 1):
+                 test_mode: bool, seed: int, num_clips: int = 1, source: str = "poses"):
+        self.source = source
         self.clips = clips
         self.adapter = adapter
         self.test_mode = test_mode
@@ -134,7 +159,12 @@ class ClipDataset(Dataset):
     def __getitem__(self, index: int) -> tuple[Any, int]:
         clip = self.clips[index]
         rng = None if self.test_mode else np.random.default_rng([self.seed, self.epoch, index])
-        sample = self.adapter.prepare(clip, self.num_clips, self.test_mode, rng)
+        try:
+            sample = self.adapter.prepare(clip, self.num_clips, self.test_mode, rng)
+        except (ValueError, KeyError, IndexError) as error:
+            reason = error.args[0] if isinstance(error, KeyError) and error.args else error
+            raise ClipError(f"{self.source}: clip {clip.get('frame_dir')!r}: cannot be prepared "
+                            f"({type(error).__name__}: {reason})") from error
         return sample, int(clip["label"])
 
     def collate(self, items: list[tuple[Any, int]]) -> tuple[Any, torch.Tensor]:

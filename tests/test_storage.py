@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from posec3d.atomic import OutputPathError
 from posec3d.storage import (
     PoseFileError,
     load_kinetics,
@@ -450,10 +451,10 @@ def test_failed_save_leaves_previous_file_and_no_temporary(tmp_path: Path) -> No
         save_poses(_broken("NaN keypoint"), path)
     assert path.read_bytes() == before
 
-    # A failure after the temporary file is complete: the final rename onto a directory.
+    # A folder where the file should go: refused before anything is written.
     blocked = tmp_path / "blocked.npz"
     blocked.mkdir()
-    with pytest.raises(OSError):
+    with pytest.raises(OutputPathError, match="blocked.npz: is a folder"):
         save_poses(_dataset(), blocked)
     assert _leftovers(tmp_path) == ["blocked.npz", "poses.npz"]
     assert list(blocked.iterdir()) == []

@@ -22,6 +22,7 @@ class Experiment:
     poses: dict[str, Any]
     classes: list[str]
     adapter: InputAdapter
+    source: str  # the pose file, named in errors
 
     @property
     def num_classes(self) -> int:
@@ -33,8 +34,8 @@ class Experiment:
         return build_model(self.cfg.model_name, self.num_classes, **kwargs)
 
     def split(self, name: str, *, test_mode: bool, num_clips: int = 1) -> ClipDataset:
-        return ClipDataset(split_clips(self.poses, name), self.adapter, test_mode=test_mode,
-                           seed=self.cfg.seed, num_clips=num_clips)
+        return ClipDataset(split_clips(self.poses, name, self.source), self.adapter, test_mode=test_mode,
+                           seed=self.cfg.seed, num_clips=num_clips, source=self.source)
 
 
 def class_names(poses: dict[str, Any]) -> list[str]:
@@ -52,4 +53,4 @@ def load_experiment(cfg: RunConfig, poses_path: str | Path) -> Experiment:
         raise ValueError(f"unknown model {cfg.model_name!r}; registered: {sorted(MODELS)}")
     poses = load_poses(poses_path)
     adapter = build_input(MODELS[cfg.model_name].input_kind, cfg.input)
-    return Experiment(cfg, poses, class_names(poses), adapter)
+    return Experiment(cfg, poses, class_names(poses), adapter, str(poses_path))

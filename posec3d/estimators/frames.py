@@ -108,7 +108,7 @@ def video_frames(source: FrameSource, splits: Sequence[str], every: int, seed: i
                  max_clips: int | None = None, progress: bool = False) -> Iterator[Frame]:
     """The sampled frames of a source's clips in `splits`, with ground truth in video pixels."""
     from posec3d.storage import load_poses
-    from posec3d.video import read_video, video_annotations
+    from posec3d.video import check_indexed_size, read_video, video_annotations
 
     scenes = load_poses(source.scenes)
     videos = Path(source.videos)
@@ -127,6 +127,8 @@ def video_frames(source: FrameSource, splits: Sequence[str], every: int, seed: i
         if frame_dir not in index:
             raise KeyError(f"frames: clip {frame_dir} of {source.scenes} is not in {index_path}")
         video = read_video(videos / f"{frame_dir}.avi")
+        check_indexed_size(video, int(index[frame_dir]["height"]), int(index[frame_dir]["width"]),
+                           videos / f"{frame_dir}.avi", index_path)
         truth = video_annotations(clips[frame_dir], index[frame_dir]["scale"])
         for t in frame_indices(min(len(video), truth["box"].shape[1]), every, frame_dir, seed):
             yield Frame(f"{frame_dir}_{t:05d}", video[t], truth["box"][:, t], truth["keypoint"][:, t],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -54,21 +55,49 @@ def run(args: argparse.Namespace) -> None:
         if args.detector is None:
             raise ValueError(f"--boxes {args.boxes} needs --detector")
         detector = PersonDetector(_load(args.detector, "detector", args.device))
+    used = [args.pose] + ([args.detector] if detector is not None else [])
     settings = Settings(boxes=args.boxes, estimator=args.pose,
                         detector=args.detector if detector is not None else None,
-                        heatmaps=args.heatmaps, score_thr=args.score_threshold, max_persons=args.max_persons)
+                        heatmaps=args.heatmaps, score_thr=args.score_threshold, max_persons=args.max_persons,
+                        weights=weights_digest(used))
     extract_dataset(args.scenes, args.videos, args.out, pose, settings, detector=detector,
                     batch=args.batch, progress=args.progress)
 
 
+def _source(spec: str, kind: str) -> tuple[str, str]:
+    """(config, checkpoint) of an estimator folder or of "config.py:checkpoint" (checkpoint path or URL)."""
+    from posec3d.estimators.load import estimator_source
+
+    if Path(spec).is_dir():
+        return estimator_source(spec)
+    config, sep, checkpoint = spec.partition(".py:")
+    if not sep:
+        raise ValueError(f"--{kind} {spec}: not an estimator folder, nor CONFIG.py:CHECKPOINT")
+    return config + ".py", checkpoint
+
+
 def _load(spec: str, kind: str, device: str) -> Any:
-    """A model from an estimator folder or from "config.py:checkpoint" (checkpoint path or URL)."""
+    """A model from an estimator folder or from "config.py:checkpoint"."""
     from posec3d.estimators.load import load_detector, load_estimator, load_pose_estimator
 
     if Path(spec).is_dir():
         return load_estimator(spec, device=device)
-    config, sep, checkpoint = spec.partition(".py:")
-    if not sep:
-        raise ValueError(f"--{kind} {spec}: not an estimator folder, nor CONFIG.py:CHECKPOINT")
     load = load_detector if kind == "detector" else load_pose_estimator
-    return load(config + ".py", checkpoint, device=device)
+    return load(*_source(spec, kind), device=device)
+
+
+def weights_digest(specs: list[str]) -> str:
+    """A digest of the estimators' configs and checkpoints: their bytes where they are local files,
+    their names where not (package configs, URLs). Extraction reuses a clip's part only under the
+    same digest, so a retrained estimator at the same path recomputes every clip."""
+    digest = hashlib.sha256()
+    for spec in specs:
+        for name in _source(spec, "pose"):
+            path = Path(name)
+            if not path.is_file():
+                digest.update(f"name:{name}\n".encode())
+                continue
+            with open(path, "rb") as file:
+                while chunk := file.read(1 << 20):
+                    digest.update(chunk)
+    return digest.hexdigest()

@@ -2,8 +2,9 @@
 
 For each scenes clip: decode its video, find person boxes (GT / Detection / Tracking, or none
 for a bottom-up estimator), estimate poses in batches, and write the clip as a part file
-`<out>.parts/<frame_dir>.npz` (atomic). Parts made with the same settings are reused, so a killed
-run resumes where it stopped. At the end the parts are joined into `out` (atomic) in the scenes'
+`<out>.parts/<frame_dir>.npz` (atomic). Parts made with the same settings, the digest of the
+estimators' weights included, are reused, so a killed run resumes where it stopped; others are
+made again. At the end the parts are joined into `out` (atomic) in the scenes'
 order and removed. The pose file has the shape of `posec3d.synth.pose_source(scenes, "gt-2d")`,
 in video pixels; a missing, undecodable or truncated video, a clip where nobody is found and
 frames with no person give zero coordinates and zero scores, one log line naming the clip, and
@@ -25,7 +26,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from posec3d.storage import PoseFileError, load_poses, save_poses
-from posec3d.video.io import VideoError, read_video
+from posec3d.video.io import VideoError, check_indexed_size, read_video
 from posec3d.video.render import video_size
 
 from . import DETECTOR_BOXES, SOURCES, tracking
@@ -48,6 +49,7 @@ class Settings:
     heatmaps: bool = False
     score_thr: float = 0.5
     max_persons: int = 2
+    weights: str = ""  # digest of the estimators' configs and weights (commands.weights_digest)
 
 
 @dataclass
@@ -183,6 +185,8 @@ def _extract_clip(clip: dict[str, Any], videos_dir: Path, index: dict[str, Any],
             kind = "missing" if not path.is_file() else "undecodable"
             status[kind] += 1
             problems.append(f"{kind} video ({error}): all frames zero")
+    if len(frames):
+        check_indexed_size(frames, height, width, path, videos_dir / "index.json")
     if 0 < len(frames) < steps:
         status["truncated"] += 1
         problems.append(f"truncated video: {len(frames)} of {steps} frames decode, the rest are zero")
@@ -190,8 +194,6 @@ def _extract_clip(clip: dict[str, Any], videos_dir: Path, index: dict[str, Any],
     record = {key: clip[key] for key in KEEP if key in clip}
     record["img_shape"] = (height, width)
     if len(frames):
-        height, width = frames.shape[1:3]
-        record["img_shape"] = (int(height), int(width))
         boxes, poses = _estimate(clip, frames, steps, scale, pose, detector, settings, batch, summary)
     else:
         boxes, poses = _nothing(clip, steps, pose, settings)

@@ -37,6 +37,7 @@ from .errors import PoseFileError
 
 FORMAT_VERSION = "posec3d-poses/1"
 SUFFIX = ".npz"
+MAX_NESTING = 32  # levels of lists, tuples and dicts in one value; deeper is refused, not recursed into
 
 
 def write_npz(dataset: dict[str, Any], path: str | os.PathLike[str]) -> None:
@@ -131,12 +132,16 @@ def _encode(dataset: dict[str, Any], source: str) -> dict[str, np.ndarray]:
 def _decode(members: dict[str, np.ndarray], source: str) -> dict[str, Any]:
     if "document" not in members:
         raise PoseFileError(f"{source}: not a {FORMAT_VERSION} file: it has no 'document' member")
-    document = json.loads(members["document"].tobytes().decode("utf-8"))
+    try:
+        document = json.loads(members["document"].tobytes().decode("utf-8"))
+    except RecursionError:
+        raise PoseFileError(f"{source}: its document nests values too deeply to read") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT_VERSION:
         found = document.get("format") if isinstance(document, dict) else None
         raise PoseFileError(f"{source}: unsupported format {found!r}, expected {FORMAT_VERSION!r}")
     clips = [
-        {key: _decode_value(value) for key, value in record.items()} for record in document["clips"]
+        {key: _decode_value(value, f"{source}: clip #{index}: key {key!r}") for key, value in record.items()}
+        for index, record in enumerate(document["clips"])
     ]
     for group, spec in enumerate(document["arrays"]):
         key, scalar = spec["key"], spec["scalar"]
@@ -155,35 +160,42 @@ def _decode(members: dict[str, np.ndarray], source: str) -> dict[str, Any]:
                 )
             array = data[offset:end].reshape(shape)
             clips[clip_index][key] = array[()] if scalar else array
-    dataset = {key: _decode_value(value) for key, value in document["dataset"].items()}
+    dataset = {
+        key: _decode_value(value, f"{source}: dataset key {key!r}") for key, value in document["dataset"].items()
+    }
     dataset["annotations"] = clips
     return dataset
 
 
-def _encode_value(value: Any, where: str) -> Any:
+def _encode_value(value: Any, where: str, depth: int = 0) -> Any:
     """A JSON-able value with tuples and dicts tagged, so that they decode to what they were."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, np.generic) and not isinstance(value.item(), np.generic):  # not longdouble
-        return _encode_value(value.item(), where)
+        return _encode_value(value.item(), where, depth)
+    if isinstance(value, (list, tuple, dict)) and depth >= MAX_NESTING:
+        raise PoseFileError(f"{where}: values nested deeper than {MAX_NESTING} levels")
     if isinstance(value, list):
-        return [_encode_value(item, where) for item in value]
+        return [_encode_value(item, where, depth + 1) for item in value]
     if isinstance(value, tuple):
-        return {"tuple": [_encode_value(item, where) for item in value]}
+        return {"tuple": [_encode_value(item, where, depth + 1) for item in value]}
     if isinstance(value, dict):
         return {
-            "dict": [[_encode_value(k, where), _encode_value(v, where)] for k, v in value.items()]
+            "dict": [[_encode_value(k, where, depth + 1), _encode_value(v, where, depth + 1)]
+                     for k, v in value.items()]
         }
     if isinstance(value, np.ndarray):
         raise PoseFileError(f"{where}: numpy arrays are stored only as top-level per-clip values")
     raise PoseFileError(f"{where}: cannot store a {type(value).__name__} without pickle")
 
 
-def _decode_value(value: Any) -> Any:
+def _decode_value(value: Any, where: str, depth: int = 0) -> Any:
+    if isinstance(value, (list, dict)) and depth >= MAX_NESTING:
+        raise PoseFileError(f"{where}: values nested deeper than {MAX_NESTING} levels")
     if isinstance(value, list):
-        return [_decode_value(item) for item in value]
+        return [_decode_value(item, where, depth + 1) for item in value]
     if isinstance(value, dict):
         if "tuple" in value:
-            return tuple(_decode_value(item) for item in value["tuple"])
-        return {_decode_value(k): _decode_value(v) for k, v in value["dict"]}
+            return tuple(_decode_value(item, where, depth + 1) for item in value["tuple"])
+        return {_decode_value(k, where, depth + 1): _decode_value(v, where, depth + 1) for k, v in value["dict"]}
     return value

@@ -1,7 +1,10 @@
 """Load official mmaction2/pyskl pickles without letting them run code.
 
 A pickle can call any importable function while loading; the official annotation files only
-need plain containers, numpy arrays and numpy scalars, so everything else is refused.
+need plain containers, numpy arrays and numpy scalars, so everything else is refused. The
+constructors that are allowed take only the arguments pickle itself writes for them, so that a
+few bytes cannot ask for gigabytes (`bytearray(1 << 31)`, an empty array's reconstruction at
+a huge shape): the memory a load takes stays in proportion to the file.
 """
 
 from __future__ import annotations
@@ -22,26 +25,58 @@ def _allowed_globals() -> dict[tuple[str, str], Any]:
     numpy's reconstructors are taken from numpy's own __reduce__ so that they are the installed
     version's objects, whichever module name (numpy.core in 1.x, numpy._core in 2.x) wrote them.
     """
-    reconstruct = np.empty(0).__reduce__()[0]
     scalar = np.float64(0).__reduce__()[0]
     frombuffer = np.empty(1).__reduce_ex__(5)[0]  # protocol 5 arrays
     allowed: dict[tuple[str, str], Any] = {
-        ("numpy", "ndarray"): np.ndarray,
+        ("numpy", "ndarray"): _NDARRAY,
         ("numpy", "dtype"): np.dtype,
     }
     for package in ("numpy.core", "numpy._core"):
-        allowed[(f"{package}.multiarray", "_reconstruct")] = reconstruct
+        allowed[(f"{package}.multiarray", "_reconstruct")] = _empty_array
         allowed[(f"{package}.multiarray", "scalar")] = scalar
         allowed[(f"{package}.numeric", "_frombuffer")] = frombuffer
     # Protocol 2 (mmcv.dump's default) spells builtins "__builtin__" and writes bytes through
     # _codecs.encode (empty bytes as bytes()); sets, bytearrays and complex numbers are reduced
     # to their constructors.
     for module in ("builtins", "__builtin__"):
-        for builtin in (set, frozenset, bytes, bytearray, complex):
+        for builtin in (set, frozenset, complex):
             allowed[(module, builtin.__name__)] = builtin
+        allowed[(module, "bytes")] = _bytes_of(bytes)
+        allowed[(module, "bytearray")] = _bytes_of(bytearray)
     allowed[("_codecs", "encode")] = _latin1_encode
     allowed[("collections", "OrderedDict")] = collections.OrderedDict
     return allowed
+
+
+class _NdarrayName:
+    """What the name numpy.ndarray resolves to: a marker `_empty_array` accepts, not the class
+    itself, which a pickle could call to allocate an array of any size."""
+
+
+_NDARRAY = _NdarrayName()
+_RECONSTRUCT = np.empty(0).__reduce__()[0]
+
+
+def _empty_array(subtype: Any, shape: Any, dtype: Any) -> np.ndarray:
+    """numpy's array reconstructor at what numpy pickles: an empty ndarray that BUILD then fills
+    from the file's bytes (numpy checks that they match the shape)."""
+    if subtype is not _NDARRAY or not isinstance(shape, tuple) or 0 not in shape:
+        raise pickle.UnpicklingError(f"unexpected array reconstruction {subtype!r}, shape {shape!r}")
+    return _RECONSTRUCT(np.ndarray, shape, dtype)
+
+
+def _bytes_of(kind: type) -> Any:
+    """bytes or bytearray from what pickle writes for them (nothing, bytes, or text and its
+    encoding), never from a size, which would allocate that many zero bytes."""
+
+    def build(*args: Any) -> Any:
+        if args and not isinstance(args[0], (bytes, bytearray, str)):
+            raise pickle.UnpicklingError(
+                f"refusing {kind.__name__}({type(args[0]).__name__}): it is built from bytes or text"
+            )
+        return kind(*args)
+
+    return build
 
 
 def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:

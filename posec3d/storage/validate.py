@@ -2,8 +2,12 @@
 
 Every loader and the writer pass datasets through `normalise_dataset`, so the rest of the
 project can rely on: keypoint float32 [M,T,V,C] with M, T, V > 0 and C in {2, 3}; keypoint_score
-float32 [M,T,V]; finite values; total_frames == T; int label; img_shape a tuple of ints; unique
-frame_dirs; split entries that all name a clip.
+float32 [M,T,V]; finite values; coordinates within bounds (2D: |x|, |y| at most COORDINATE_SIDES
+times the larger side of img_shape / original_shape, generous for keypoints estimated outside
+the picture, far below what overflows float32 arithmetic; 3D: at most MAX_3D_COORDINATE, metres or
+millimetres); total_frames == T; int label; img_shape a tuple of ints; unique frame_dirs; split
+entries that are strings and all name a clip; a "meta" dict whose "classes", if given, is a
+non-empty list of names, and labels below its length.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import numpy as np
 from .errors import PoseFileError
 
 REQUIRED_CLIP_KEYS: tuple[str, ...] = ("frame_dir", "label", "total_frames", "keypoint")
+COORDINATE_SIDES = 10.0  # 2D: |x|, |y| <= 10 x the larger image side (3400 px in a 340x256 frame)
+MAX_3D_COORDINATE = 1e5  # 3D: 100 km in metres, 100 m in millimetres
 
 
 def normalise_dataset(data: Any, source: str) -> dict[str, Any]:
@@ -33,15 +39,34 @@ def normalise_dataset(data: Any, source: str) -> dict[str, Any]:
         )
     clips = [_normalise_clip(clip, index, source) for index, clip in enumerate(data["annotations"])]
     split = _normalise_split(data.get("split", {}), clips, source)
+    if "meta" in data:
+        _check_meta(data["meta"], clips, source)
     extras = {key: value for key, value in data.items() if key not in ("split", "annotations")}
     return {"split": split, "annotations": clips, **extras}
+
+
+def _check_meta(meta: Any, clips: list[dict[str, Any]], source: str) -> None:
+    """meta is a dict; its class names, if any, are strings that every label indexes."""
+    if not isinstance(meta, dict):
+        raise PoseFileError(f"{source}: meta must be a dict, got {_describe(meta)}")
+    if "classes" not in meta:
+        return
+    classes = meta["classes"]
+    if not isinstance(classes, (list, tuple, np.ndarray)) or len(classes) == 0 or not all(
+            isinstance(name, str) for name in classes):
+        raise PoseFileError(f"{source}: meta.classes must be a non-empty list of class names, got "
+                            f"{_describe(classes)}")
+    for index, clip in enumerate(clips):
+        if clip["label"] >= len(classes):
+            raise PoseFileError(f"{_where(source, index, clip['frame_dir'])}: label {clip['label']} is "
+                                f"beyond the {len(classes)} classes of meta.classes")
 
 
 def _normalise_clip(clip: Any, index: int, source: str) -> dict[str, Any]:
     if not isinstance(clip, dict):
         raise PoseFileError(f"{source}: clip #{index} is {_describe(clip)}, expected a dict")
     frame_dir = clip.get("frame_dir")
-    where = f"{source}: clip #{index}" + (f" ({frame_dir!r})" if isinstance(frame_dir, str) else "")
+    where = _where(source, index, frame_dir)
 
     missing = [key for key in REQUIRED_CLIP_KEYS if key not in clip]
     if missing == ["keypoint"] and "raw_file" in clip:
@@ -119,7 +144,23 @@ def _normalise_clip(clip: Any, index: int, source: str) -> dict[str, Any]:
         )
     if "original_shape" in clip:
         out["original_shape"] = _shape(clip["original_shape"], "original_shape", where)
+    _check_bounds(out, where)
     return out
+
+
+def _check_bounds(clip: dict[str, Any], where: str) -> None:
+    """Refuse coordinates no picture or sensor makes (they overflow float32 arithmetic downstream)."""
+    keypoint = clip["keypoint"]
+    if keypoint.shape[-1] == 3:
+        bound, unit = MAX_3D_COORDINATE, "(3D)"
+    else:
+        side = max(side for key in ("img_shape", "original_shape") if key in clip for side in clip[key])
+        bound, unit = COORDINATE_SIDES * side, f"px ({COORDINATE_SIDES:g} x the larger image side, {side})"
+    magnitude = np.abs(keypoint)
+    if magnitude.max() > bound:
+        at = np.unravel_index(int(magnitude.argmax()), keypoint.shape)
+        raise PoseFileError(f"{where}: keypoint coordinate {keypoint[at]:.4g} at index {tuple(map(int, at))} "
+                            f"is beyond the bound of {bound:g} {unit}")
 
 
 def _normalise_split(split: Any, clips: list[dict[str, Any]], source: str) -> dict[str, list[str]]:
@@ -140,6 +181,9 @@ def _normalise_split(split: Any, clips: list[dict[str, Any]], source: str) -> di
             raise PoseFileError(f"{source}: split {name!r} must map a name to a list of frame_dirs")
         entries = [str(entry) if isinstance(entry, np.str_) else entry for entry in entries]
         for entry in entries:
+            if not isinstance(entry, str):
+                raise PoseFileError(f"{source}: split {name!r} holds {_describe(entry)} ({entry!r:.60}), "
+                                    "expected frame_dir strings")
             if entry not in known:
                 raise PoseFileError(
                     f"{source}: split {name!r} names clip {entry!r}, "
@@ -177,6 +221,11 @@ def _shape(value: Any, name: str, where: str) -> tuple[int, int]:
             f"{where}: {name} must be (height, width) in positive integers, got {value!r}"
         )
     return int(sides[0]), int(sides[1])
+
+
+def _where(source: str, index: int, frame_dir: Any) -> str:
+    """How messages name a clip: the file, the clip's index and its frame_dir when it has one."""
+    return f"{source}: clip #{index}" + (f" ({frame_dir!r})" if isinstance(frame_dir, str) else "")
 
 
 def _describe(value: Any) -> str:

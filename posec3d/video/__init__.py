@@ -12,8 +12,8 @@ commands (the `posec3d render` subcommand).
 from __future__ import annotations
 
 from .annotations import video_annotations
-from .io import VideoError, VideoInfo, iter_video, read_video, video_info, write_video
+from .io import VideoError, VideoInfo, check_indexed_size, iter_video, read_video, video_info, write_video
 from .render import render_clip, render_dataset, video_size
 
-__all__ = ["VideoError", "VideoInfo", "iter_video", "read_video", "render_clip", "render_dataset",
+__all__ = ["VideoError", "VideoInfo", "check_indexed_size", "iter_video", "read_video", "render_clip", "render_dataset",
            "video_annotations", "video_info", "video_size", "write_video"]

@@ -92,6 +92,17 @@ def iter_video(path: str | Path, batch: int = 64, strict: bool = False) -> Itera
         log.warning(message)
 
 
+def check_indexed_size(frames: np.ndarray, height: int, width: int, path: str | Path, index: str | Path) -> None:
+    """Raise VideoError unless decoded frames [T, H, W, 3] are the size the video index records.
+
+    Boxes and keypoints are scaled into video pixels by the index's sizes, so a video of another
+    size (re-rendered at another width, replaced by hand) would shift every one of them silently.
+    """
+    if frames.shape[1:3] != (height, width):
+        raise VideoError(f"{path}: frames decode at {frames.shape[2]}x{frames.shape[1]} px, but {index} records "
+                         f"{width}x{height}; render the videos again")
+
+
 def read_video(path: str | Path, strict: bool = False) -> np.ndarray:
     """All frames of a video, uint8 RGB [T, H, W, 3] (see `iter_video` for errors and truncation)."""
     return np.concatenate(list(iter_video(path, batch=256, strict=strict)))
