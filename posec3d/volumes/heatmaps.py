@@ -63,12 +63,15 @@ def joint_heatmaps(
     out = output_volume(out, (n, v, t, h, w), kp)
     if m == 0:
         return out.zero_()
-    kp, score = _persons_first(kp, score, sigma)
-    # Separable: c exp(-(px - x)^2 - (py - y)^2) = exp(log c - (py - y)^2) * exp(-(px - x)^2),
-    # a row factor times a column factor, each flushed below _JOINT_TINY.
+    kp, score = _persons_first(kp, score)
+    # Separable: c exp(-(px - x)^2 - (py - y)^2) = exp(log c - (py - y)^2) * exp(-(px - x)^2)
+    # in _unit(sigma), a row factor times a column factor, each flushed below _JOINT_TINY.
+    # Pixel minus joint first, in pixels, then into the unit: one rounding of the difference,
+    # not of both coordinates (which would cost ~eps * W of a pixel).
     x, y = kp[..., 0].reshape(m, -1, 1), kp[..., 1].reshape(m, -1, 1)
-    cols = _exp_flushed_((_grid(w, sigma, kp) - x).square_().neg_(), _JOINT_TINY)
-    rows = (_grid(h, sigma, kp) - y).square_().neg_().add_(torch.log(score).reshape(m, -1, 1))
+    unit = _unit(sigma)
+    cols = _exp_flushed_((_pixels(w, kp) - x).div_(unit).square_().neg_(), _JOINT_TINY)
+    rows = (_pixels(h, kp) - y).div_(unit).square_().neg_().add_(torch.log(score).reshape(m, -1, 1))
     rows = _exp_flushed_(rows, _JOINT_TINY)  # rows [M, maps, H], cols [M, maps, W]
     maps = out.view(-1, h, w)
     for block in map_blocks(maps.shape[0], h * w, kp.device):
@@ -258,15 +261,9 @@ def _mesh(rows: int, cols: int, device: torch.device) -> tuple[torch.Tensor, tor
     return r.reshape(-1).float(), c.reshape(-1).float()
 
 
-def _persons_first(
-    kp: torch.Tensor, score: torch.Tensor, sigma: float
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """[N, M, T, V, ...] -> float32 [M, N, V, T, ...]: persons first, maps in output order.
-
-    Coordinates are measured in _unit(sigma).
-    """
-    kp = kp.float().permute(1, 0, 3, 2, 4) / _unit(sigma)
-    return kp, score.float().permute(1, 0, 3, 2)
+def _persons_first(kp: torch.Tensor, score: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """[N, M, T, V, ...] -> float32 [M, N, V, T, ...]: persons first, maps in output order."""
+    return kp.float().permute(1, 0, 3, 2, 4), score.float().permute(1, 0, 3, 2)
 
 
 def _unit(sigma: float) -> float:
@@ -274,9 +271,9 @@ def _unit(sigma: float) -> float:
     return sigma * math.sqrt(2.0)
 
 
-def _grid(n: int, sigma: float, like: torch.Tensor) -> torch.Tensor:
-    """Pixel centres 0 .. n-1 in _unit(sigma)."""
-    return torch.arange(n, dtype=torch.float32, device=like.device) / _unit(sigma)
+def _pixels(n: int, like: torch.Tensor) -> torch.Tensor:
+    """Pixel centres 0 .. n-1, float32, on like's device."""
+    return torch.arange(n, dtype=torch.float32, device=like.device)
 
 
 def _check_inputs(
