@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -16,13 +16,13 @@ import pytest
 import torch
 
 from posec3d.config import ConfigError, ScheduleConfig, load_run_config
-from posec3d.engine.checkpoint import load_checkpoint
+from posec3d.engine.checkpoint import epoch_checkpoint, load_checkpoint, newest_readable_checkpoint, save_atomic
 from posec3d.engine.fusion import fuse
 from posec3d.engine.metrics import accuracy_metrics
 from posec3d.engine.schedule import lr_factor
 from posec3d.engine.scores import ClassScores
 from posec3d.engine.tester import test as run_test
-from posec3d.engine.trainer import train
+from posec3d.engine.trainer import CHECKPOINT_DIR, KILL_AFTER_EPOCH_ENV, train
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPES = ROOT / "params" / "recipes"
@@ -78,40 +78,75 @@ def test_msg3d_trains_on_coordinates(tiny_gym: Path, tmp_path: Path) -> None:
     assert scores.scores.shape[1] == 3 and metrics["num_clips"] == 1
 
 
-def _cli_train(sources: list[str], out: Path) -> subprocess.Popen:
+def _cli_train(sources: list[str], out: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "posec3d", "train", "--poses", str(out.parent / "poses.npz"),
            "--out", str(out)]
     for source in sources:
         cmd += ["--config", source]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
+
+
+def assert_same_weights(a: Path, b: Path) -> None:
+    """The two runs' final weights are bit-identical."""
+    wa, wb = weights(a / "model.pt"), weights(b / "model.pt")
+    assert wa.keys() == wb.keys()
+    for key in wa:
+        torch.testing.assert_close(wa[key], wb[key], rtol=0, atol=0, msg=key)
 
 
 def test_killed_run_resumes_to_the_same_result(tiny_gym: Path, tmp_path: Path) -> None:
+    """SIGKILL right after epoch 1's checkpoint (the trainer's hook), then the same command again."""
     (tmp_path / "poses.npz").symlink_to(tiny_gym)
     sources = tiny_cnn(tmp_path)
     whole = _cli_train(sources, tmp_path / "whole")
-    assert whole.wait(timeout=300) == 0, whole.stdout.read()
+    assert whole.returncode == 0, whole.stdout
 
-    victim = _cli_train(sources, tmp_path / "killed")
-    first = tmp_path / "killed" / "checkpoints" / "epoch_001.pt"
-    deadline = time.time() + 300
-    while not first.exists() and victim.poll() is None and time.time() < deadline:
-        time.sleep(0.05)
-    assert first.exists(), "no checkpoint after the first epoch"
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
+    victim = _cli_train(sources, tmp_path / "killed", {KILL_AFTER_EPOCH_ENV: "1"})
+    assert victim.returncode == -signal.SIGKILL, victim.stdout
+    checkpoints = tmp_path / "killed" / CHECKPOINT_DIR
+    assert sorted(p.name for p in checkpoints.iterdir()) == ["epoch_001.pt"]
     assert not (tmp_path / "killed" / "model.pt").exists()
 
     resumed = _cli_train(sources, tmp_path / "killed")
-    log = resumed.communicate(timeout=300)[0]
-    assert resumed.returncode == 0, log
-    assert "resuming from" in log
-    a, b = weights(tmp_path / "whole" / "model.pt"), weights(tmp_path / "killed" / "model.pt")
-    assert a.keys() == b.keys()
-    for key in a:
-        torch.testing.assert_close(a[key], b[key], rtol=0, atol=0, msg=key)
+    assert resumed.returncode == 0, resumed.stdout
+    assert "resuming from" in resumed.stdout and "(epoch 1 of 3 done)" in resumed.stdout
+    assert_same_weights(tmp_path / "whole", tmp_path / "killed")
     assert (json.loads((tmp_path / "whole" / "history.json").read_text())[-1]["loss"]
             == json.loads((tmp_path / "killed" / "history.json").read_text())[-1]["loss"])
+
+
+def test_unreadable_checkpoints_are_skipped_newest_first(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    for epoch in (1, 2, 3):
+        save_atomic({"epoch": epoch}, epoch_checkpoint(tmp_path, epoch))
+    third = epoch_checkpoint(tmp_path, 3)
+    third.write_bytes(third.read_bytes()[: third.stat().st_size // 2])  # truncated
+    path, state, unreadable = newest_readable_checkpoint(tmp_path)
+    assert path == epoch_checkpoint(tmp_path, 2) and state == {"epoch": 2} and unreadable == [third]
+    assert "epoch_003.pt: not a readable posec3d checkpoint" in caplog.text
+    for epoch in (1, 2):
+        epoch_checkpoint(tmp_path, epoch).write_bytes(b"")  # zero bytes
+    assert newest_readable_checkpoint(tmp_path) == (None, None, [epoch_checkpoint(tmp_path, e) for e in (3, 2, 1)])
+    assert newest_readable_checkpoint(tmp_path / "absent") == (None, None, [])
+
+
+def test_zero_byte_newest_checkpoint_falls_back_to_the_previous_one(
+    tiny_gym: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cfg = load_run_config(tiny_cnn(tmp_path))
+    train(cfg, tiny_gym, tmp_path / "whole")
+    train(cfg, tiny_gym, tmp_path / "cut")
+    newest = tmp_path / "cut" / CHECKPOINT_DIR / "epoch_003.pt"
+    newest.write_bytes(b"")
+    (tmp_path / "cut" / "model.pt").unlink()
+    with caplog.at_level(logging.INFO, logger="posec3d.train"):
+        history = train(cfg, tiny_gym, tmp_path / "cut")
+    assert f"{newest}: not a readable posec3d checkpoint" in caplog.text
+    assert "falling back to the previous checkpoint" in caplog.text
+    assert "epoch_002.pt (epoch 2 of 3 done)" in caplog.text
+    assert [h["epoch"] for h in history] == [1, 2, 3]
+    assert load_checkpoint(newest)["epoch"] == 3  # written again, readable
+    assert_same_weights(tmp_path / "whole", tmp_path / "cut")
 
 
 @pytest.mark.dist

@@ -175,7 +175,7 @@ def test_overrides_and_config_errors(frames: Path, tmp_path: Path) -> None:
         estimator_config("hq", tmp_path)
 
 
-def test_cli_frames_and_eval(frames: Path, tmp_path: Path) -> None:
+def test_cli_frames(frames: Path, tmp_path: Path) -> None:
     import argparse
 
     from posec3d.estimators.commands import register
@@ -196,7 +196,35 @@ def test_cli_frames_and_eval(frames: Path, tmp_path: Path) -> None:
         bad.func(bad)
 
 
-def test_trained_weights_make_an_estimator_folder_without_training(frames: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def lq_estimator(frames: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny top-down estimator folder, trained for one iteration."""
+    out = tmp_path_factory.mktemp("lq") / "lq"
+    train_estimator("lq", frames, out, iters=1, overrides=TINY["lq"], log_interval=1)
+    return out
+
+
+def test_cli_eval_estimator_writes_coco_keypoint_metrics(lq_estimator: Path, frames: Path, tmp_path: Path) -> None:
+    """`posec3d eval-estimator` through the CLI's own entry point, on the val frames."""
+    from posec3d.cli import main
+
+    out = tmp_path / "metrics.json"
+    assert main(["eval-estimator", "--estimator", str(lq_estimator), "--frames", str(frames),
+                 "--out", str(out), "--threads", "1"]) == 0
+    metrics = json.loads(out.read_text())
+    assert metrics["kind"] == "keypoint"
+    aps = {k: v for k, v in metrics.items() if k.startswith(("AP", "AR"))}
+    assert {"AP", "AP50", "AP75", "AR", "AR50"} <= set(aps)
+    assert all(0.0 <= v <= 1.0 for v in aps.values()), aps
+    val = json.loads((frames / "val.json").read_text())
+    assert metrics["images"] == len(val["annotations"])  # top-down: one sample per GT person box
+    assert metrics["raw"]["coco/AP"] == pytest.approx(metrics["AP"], abs=5e-5)
+    assert not (lq_estimator / ".eval").exists()
+    # a missing estimator folder is one error line, exit 2
+    assert main(["eval-estimator", "--estimator", str(tmp_path / "none"), "--frames", str(frames)]) == 2
+
+
+def test_trained_weights_make_an_estimator_folder_without_training(lq_estimator: Path, tmp_path: Path) -> None:
     """The real path: a config and a checkpoint (here a local file; a URL is downloaded) become
     the same folder a trained estimator is, and load with the same weights."""
     import argparse
@@ -204,8 +232,7 @@ def test_trained_weights_make_an_estimator_folder_without_training(frames: Path,
     from posec3d.estimators.commands import register
     from posec3d.estimators.load import _config
 
-    trained = tmp_path / "trained"
-    train_estimator("lq", frames, trained, iters=1, overrides=TINY["lq"], log_interval=1)
+    trained = lq_estimator
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["train-estimator", str(trained / "config.py"), "--checkpoint",

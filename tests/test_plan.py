@@ -1,6 +1,8 @@
-"""The plan: pose sources extracted from video, and the Table 3 cells behind them."""
+"""The plan: pose sources extracted from video, the Table 3 cells behind them, the run matrix."""
 
 from __future__ import annotations
+
+import itertools
 
 import pytest
 
@@ -60,3 +62,36 @@ def test_heatmap_sources_train_on_stored_heatmaps(default: dict) -> None:
     assert plan.run_config(default, run)["input"]["source"] == "heatmaps"
     coordinates = next(c.run for c in plan.cells(default, "table3d") if c.column == "coord_lq")
     assert plan.run_config(default, coordinates)["input"].get("source", "coordinates") == "coordinates"
+
+
+def matrix_from_yaml(profile: dict) -> tuple[int, set[tuple], set[tuple]]:
+    """(cells, runs, tests) of a profile, counted from the YAML alone, not through posec3d.plan.
+
+    A table has rows x columns cells; each (row, run column) pair is one training run named by
+    (dataset, concrete pose source, model, modality, sampling, seed), and one test per clip count;
+    tables that name the same run share it.
+    """
+    declared = read_mapping(plan.ROOT / "params" / "tables.yaml")
+    cells, runs, tests = 0, set(), set()
+    for name, chosen in profile["tables"].items():
+        rows, columns = chosen.get("rows", declared[name]["rows"]), declared[name]["columns"]
+        cells += len(rows) * len(columns)
+        for row, column in itertools.product(rows, [c for c in columns if "run" in c]):
+            spec = column["run"]
+            poses = spec.get("poses", "main")
+            run = (row, profile["pose_sources"].get(poses, poses), spec["model"], spec.get("modality", "joint"),
+                   spec.get("sampling", "uniform"), spec.get("seed", profile["seed"]))
+            runs.add(run)
+            tests.add((run, column.get("clips", 1)))
+    return cells, runs, tests
+
+
+@pytest.mark.parametrize("profile", ["smoke", "default", "paper"])
+def test_run_and_cell_counts_are_the_matrix_declared(profile: str) -> None:
+    config = read_mapping(plan.ROOT / "params" / f"{profile}.yaml")
+    cells, runs, tests = matrix_from_yaml(config)
+    planned = [c for t in config["tables"] for c in plan.cells(config, t)]
+    assert len(planned) == cells
+    assert {(r.dataset, r.poses, r.model, r.modality, r.sampling, r.seed) for r in plan.runs(config)} == runs
+    assert len(plan.runs(config)) == len(runs)
+    assert {(c.run, c.clips) for c in planned if c.run} == {(plan.Run(*r), k) for r, k in tests}

@@ -3,7 +3,8 @@ validation, the DVC round trip between two clones, and the workstation and SLURM
 
 Real Snakemake, DVC and MLflow on a copy of the project (its working tree, committed into a fresh
 git repository). The smoke DAG runs once per session (82 jobs for Table 4 and the report: 7 min 50 s
-measured on two cores shared with other work); every other test is a dry run, a no-op run or a DVC transfer on top of it.
+measured on two cores shared with other work); every other test is a dry run, a no-op run or a
+DVC transfer on top of it.
 """
 
 from __future__ import annotations
@@ -225,7 +226,7 @@ def test_mlflow_holds_every_run_and_the_table(smoke: Smoke) -> None:
     records = {Path(p).parent: json.loads(p.read_text())["run_id"]
                for p in (smoke.repo / "runs").glob("*/*/*/mlflow.json")}
     assert sorted(records.values()) == sorted(training)
-    assert len(training) == len(plan.runs(smoke.profile)) == 15
+    assert len(training) == len(plan.runs(smoke.profile))  # the planner's count, checked against the YAML in test_plan
     for run_dir, run_id in records.items():
         tracked = training[run_id]
         assert tracked.info.run_name == run_dir.relative_to(smoke.repo).as_posix()

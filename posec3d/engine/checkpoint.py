@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 import torch
 
 from posec3d.atomic import atomic_path
+
+log = logging.getLogger("posec3d.train")
 
 _EPOCH_FILE = re.compile(r"epoch_(\d+)\.pt$")
 
@@ -35,13 +38,28 @@ def epoch_checkpoint(directory: str | Path, epoch: int) -> Path:
     return Path(directory) / f"epoch_{epoch:03d}.pt"
 
 
-def latest_checkpoint(directory: str | Path) -> Path | None:
-    """The checkpoint of the highest completed epoch in `directory`, if any."""
+def newest_readable_checkpoint(
+    directory: str | Path, map_location: str | torch.device = "cpu"
+) -> tuple[Path | None, dict[str, Any] | None, list[Path]]:
+    """The newest checkpoint in `directory` that loads, its state, and the newer ones that did not.
+
+    A run killed while the disk filled, or a copy cut short, can leave the newest file empty or
+    truncated; resuming then falls back to the previous good epoch instead of failing or starting
+    afresh. Each file skipped is logged. Path and state are None when no checkpoint loads.
+    """
     directory = Path(directory)
     if not directory.is_dir():
-        return None
-    found = [(int(m.group(1)), p) for p in directory.iterdir() if (m := _EPOCH_FILE.match(p.name))]
-    return max(found)[1] if found else None
+        return None, None, []
+    found = sorted(((int(m.group(1)), p) for p in directory.iterdir() if (m := _EPOCH_FILE.match(p.name))),
+                   reverse=True)
+    unreadable: list[Path] = []
+    for _, path in found:
+        try:
+            return path, load_checkpoint(path, map_location), unreadable
+        except (ValueError, OSError) as err:  # OSError: removed meanwhile by another process
+            log.warning("%s: falling back to the previous checkpoint, if any", err)
+            unreadable.append(path)
+    return None, None, unreadable
 
 
 def prune_checkpoints(directory: str | Path, keep: int) -> None:

@@ -1,8 +1,9 @@
 """Training loop: SGD with the run's recipe, a checkpoint per epoch, exact resumption.
 
-A killed run resumes from its newest checkpoint and ends with the same weights as an
-uninterrupted one: the checkpoint holds model, optimiser, schedule, AMP scaler and torch's RNG
-state, and all data randomness is a function of (seed, epoch, clip index) (posec3d.data).
+A killed run resumes from its newest readable checkpoint (an empty or truncated newest one falls
+back to the one before) and ends with the same weights as an uninterrupted one: the checkpoint
+holds model, optimiser, schedule, AMP scaler and torch's RNG state, and all data randomness is a
+function of (seed, epoch, clip index) (posec3d.data).
 Under torchrun each process trains on its shard of every epoch (DistributedSampler); the
 configured batch size is the global one.
 """
@@ -10,6 +11,8 @@ configured batch size is the global one.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -24,8 +27,7 @@ from posec3d.atomic import write_json
 from posec3d.config import RunConfig
 from posec3d.engine.checkpoint import (
     epoch_checkpoint,
-    latest_checkpoint,
-    load_checkpoint,
+    newest_readable_checkpoint,
     prune_checkpoints,
     save_atomic,
 )
@@ -36,6 +38,10 @@ from posec3d.engine.metrics import accuracy_metrics
 from posec3d.engine.schedule import build_scheduler
 
 log = logging.getLogger("posec3d.train")
+
+# Set to an epoch k, the process kills itself (SIGKILL, as the OOM killer or a lost node would)
+# right after writing the checkpoint of epoch k: a crash at a known point, for the resume test.
+KILL_AFTER_EPOCH_ENV = "POSEC3D_KILL_AFTER_EPOCH"
 
 MODEL_FILE = "model.pt"
 HISTORY_FILE = "history.json"
@@ -90,8 +96,10 @@ def _train(cfg: RunConfig, poses: Path, out: Path, ctx: DistContext, progress: b
     start_epoch = 0
 
     ckpt_dir = out / CHECKPOINT_DIR
-    resume_from = latest_checkpoint(ckpt_dir)
-    state = load_checkpoint(resume_from, map_location=ctx.device) if resume_from else None
+    resume_from, state, unreadable = newest_readable_checkpoint(ckpt_dir, map_location=ctx.device)
+    if ctx.is_main:
+        for path in unreadable:  # removed, lest pruning keep them in place of good ones
+            path.unlink(missing_ok=True)
     if state is not None and state.get("config") != cfg.to_dict():
         if ctx.is_main:
             log.info("checkpoints in %s are of another config: starting afresh", ckpt_dir)
@@ -148,6 +156,8 @@ def _train(cfg: RunConfig, poses: Path, out: Path, ctx: DistContext, progress: b
             if ctx.device.type == "cuda":
                 state["rng_cuda"] = torch.cuda.get_rng_state(ctx.device)
             save_atomic(state, epoch_checkpoint(ckpt_dir, epoch + 1))
+            if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(epoch + 1):
+                os.kill(os.getpid(), signal.SIGKILL)
             prune_checkpoints(ckpt_dir, keep)
             write_json(out / HISTORY_FILE, history)
         ctx.barrier()
