@@ -94,11 +94,9 @@ def check_value(value: Any, hint: Any, where: str) -> Any:
 
 
 def _is_a(value: Any, hint: type) -> bool:
-    if isinstance(value, bool) or hint is bool:
-        return isinstance(value, bool) and hint is bool
-    if hint is float:
-        return isinstance(value, int | float)
-    return isinstance(value, hint)
+    if isinstance(value, bool):  # a bool is an int to Python, never to a config
+        return hint is bool
+    return isinstance(value, int | float if hint is float else hint)
 
 
 def _describe(hint: Any) -> str:

@@ -19,6 +19,7 @@ import pytest
 from posec3d.atomic import OutputPathError, atomic_paths
 from posec3d.engine.scores import ClassScores
 from posec3d.storage import load_poses, save_poses
+from tests.rendered_world import render_gym
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -255,14 +256,8 @@ def test_a_clip_error_in_a_dataloader_worker_is_the_same_one_line(tiny_gym: Path
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two short gym scenes rendered 64 px wide: scenes.npz and videos/ in one folder."""
-    from posec3d.synth import generate, synth_config
-    from posec3d.video import render_dataset
-
     root = tmp_path_factory.mktemp("rendered")
-    cfg = synth_config("gym", num_classes=2, clips_per_class=1, length_median=10, length_range=(8, 12),
-                       distractors=(0, 0))
-    save_poses(generate(cfg, seed=0), root / "scenes.npz")
-    render_dataset(root / "scenes.npz", root / "videos", width=64, seed=0)
+    render_gym(root, 64, num_classes=2, clips_per_class=1, length_median=10, length_range=(8, 12), distractors=(0, 0))
     return root
 
 

@@ -15,9 +15,7 @@ from posec3d.estimators.evaluate import evaluate_estimator
 from posec3d.estimators.frames import FrameSource, export_frames, frame_indices
 from posec3d.estimators.load import load_detector, load_estimator, load_pose_estimator
 from posec3d.estimators.train import CONFIGS, estimator_config, train_estimator
-from posec3d.storage import save_poses
-from posec3d.synth import generate, synth_config
-from posec3d.video import render_dataset
+from tests.rendered_world import render_gym
 
 torch.set_num_threads(1)
 
@@ -48,10 +46,7 @@ TINY = {
 def frames(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A COCO frames folder from a tiny rendered gym analog (train and val splits)."""
     root = tmp_path_factory.mktemp("estimators")
-    cfg = synth_config("gym", num_classes=2, clips_per_class=3, length_median=12, length_range=(8, 14),
-                       distractors=(0, 1))
-    save_poses(generate(cfg, seed=0), root / "scenes.npz")
-    render_dataset(root / "scenes.npz", root / "videos", width=128, seed=0)
+    render_gym(root, 128, num_classes=2, clips_per_class=3, length_median=12, length_range=(8, 14), distractors=(0, 1))
     export_frames([FrameSource(root / "scenes.npz", root / "videos", train=["train"], val=["val"])],
                   root / "frames", every=4)
     return root / "frames"

@@ -16,9 +16,8 @@ from posec3d.extract.boxes import detection_boxes, gt_boxes, tracking_boxes
 from posec3d.extract.extract import Settings, extract_dataset
 from posec3d.extract.inference import BottomUpEstimator, PersonDetector, TopDownEstimator
 from posec3d.storage import load_poses, save_poses
-from posec3d.synth import generate, synth_config
 from posec3d.video.io import read_video, write_video
-from posec3d.video.render import render_dataset
+from tests.rendered_world import render_gym
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +27,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     from mmpose.apis import init_model
 
     root = tmp_path_factory.mktemp("extract")
-    cfg = synth_config("gym", num_classes=2, clips_per_class=2, length_median=14, length_range=(10, 16),
-                       distractors=(1, 1))
-    scenes = generate(cfg, seed=0)
-    save_poses(scenes, root / "scenes.npz")
-    render_dataset(root / "scenes.npz", root / "videos", width=160, seed=0)
+    render_gym(root, 160, num_classes=2, clips_per_class=2, length_median=14, length_range=(10, 16), distractors=(1, 1))
     torch.manual_seed(0)
     torch.set_num_threads(1)
     models = {name: (init_detector if name == "detector" else init_model)(estimator_config(name), None, device="cpu")
