@@ -38,6 +38,7 @@ include: "workflow/rules/tables.smk"
 localrules:
     track_run,
     table,
+    claims,
     report,
 
 

@@ -123,7 +123,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tracking", required=True, type=Path, help="record of the table's MLflow run")
     p.set_defaults(func=_table)
 
-    p = sub.add_parser("report", help="gather tables' Markdown files (from `table`) into one report")
+    p = sub.add_parser("claims", help="verdicts on the paper's claims (params/tables.yaml) from "
+                       "paired tests on the runs' test scores: CSV, Markdown, forest plot")
+    _add_profile(p)
+    p.add_argument("--csv", required=True, type=Path)
+    p.add_argument("--markdown", required=True, type=Path)
+    p.add_argument("--figure", required=True, type=Path)
+    p.add_argument("--tracking", required=True, type=Path, help="record of the claims' MLflow run")
+    p.set_defaults(func=_claims)
+
+    p = sub.add_parser("report", help="gather tables' Markdown files (from `table`, `claims`) into one report")
     p.add_argument("tables", nargs="+", type=Path, help="table Markdown files, in report order")
     _add_profile(p)
     p.add_argument("--out", required=True, type=Path)
@@ -265,6 +274,8 @@ def _table(args: argparse.Namespace) -> None:
     with atomic_path(args.markdown) as tmp:
         tmp.write_text(to_markdown(table, figure=os.path.relpath(args.figure, args.markdown.parent)))
     cells = {f"{row}.{col}": value for (row, col), value in table.ours.items() if value is not None}
+    for (row, col), interval in table.intervals.items():
+        cells |= {f"{row}.{col}.ci_low": interval.low, f"{row}.{col}.ci_high": interval.high}
     run_ids = sorted({i for p in table.provenance.values() for i in p["mlflow_run_ids"].split(";") if i})
     uri, experiment = _tracking(profile)
     run_id = log_table(uri=uri, experiment=experiment, name=args.name,
@@ -274,13 +285,46 @@ def _table(args: argparse.Namespace) -> None:
     log.info("wrote %s, %s, %s (MLflow run %s)", args.csv, args.markdown, args.figure, run_id)
 
 
+def _claims(args: argparse.Namespace) -> None:
+    from posec3d import plan
+    from posec3d.mlflow_log import log_table
+    from posec3d.tables.build import git_commit, mlflow_ids
+    from posec3d.tables.claims import (
+        claim_cells,
+        claims_markdown,
+        claims_metrics,
+        evaluate_claims,
+        plot_claims,
+        write_claims_csv,
+    )
+
+    profile = read_mapping(args.profile)
+    results = evaluate_claims(profile)
+    write_claims_csv(results, args.csv)
+    plot_claims(results, args.figure)
+    labels = {name: d.get("label", name) for name, d in profile["datasets"].items()}
+    with atomic_path(args.markdown) as tmp:
+        tmp.write_text(claims_markdown(results, row_labels=labels,
+                                       figure=os.path.relpath(args.figure, args.markdown.parent)))
+    run_ids = mlflow_ids(plan.ROOT, sorted({run.dir for cell in claim_cells(profile) for run in cell.runs}))
+    uri, experiment = _tracking(profile)
+    run_id = log_table(uri=uri, experiment=experiment, name="claims", csv_path=args.csv,
+                       cells=claims_metrics(results), run_ids=run_ids, figures=[args.figure],
+                       tags={"profile": profile["profile"], "git_commit": git_commit()})
+    write_json(args.tracking, {"run_id": run_id, "experiment": experiment, "table": "claims"})
+    for verdict in ("reproduced", "contradicted", "inconclusive"):
+        log.info("%s: %d of %d claim rows", verdict, sum(r.verdict == verdict for r in results), len(results))
+    log.info("wrote %s, %s, %s (MLflow run %s)", args.csv, args.markdown, args.figure, run_id)
+
+
 def _report(args: argparse.Namespace) -> None:
     from posec3d.tables.build import git_commit
+    from posec3d.tables.predictions import stats_settings
     from posec3d.tables.report import write_report
 
     profile = read_mapping(args.profile)
     write_report(args.tables, args.out, profile=profile["profile"], git_commit=git_commit(),
-                 header_note=profile.get("description", ""))
+                 header_note=profile.get("description", ""), level=stats_settings(profile)["level"])
     log.info("wrote %s (%d tables)", args.out, len(args.tables))
 
 

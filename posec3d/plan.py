@@ -70,12 +70,12 @@ def parse_run_dir(path: str | Path) -> Run:
 
 @dataclass(frozen=True)
 class Cell:
-    """One (row, column) of a table: a tested run, or a complexity count."""
+    """One (row, column) of a table: tested runs (one per seed), an estimator's metric, or a count."""
 
     table: str
     row: str
     column: str
-    run: Run | None = None
+    runs: tuple[Run, ...] = ()  # the same run under each seed; the cell is their mean
     clips: int = 1
     count_model: str | None = None
     count_at: str | None = None  # "profile" or "paper"
@@ -115,18 +115,30 @@ def pose_source(config: dict[str, Any], logical: str) -> str:
     return config["pose_sources"].get(logical, logical)
 
 
+def seeds_of(config: dict[str, Any], table: str) -> list[int]:
+    """The training seeds of a table's runs: the profile's table entry's `seeds`, else the
+    profile's `seeds`, else its one `seed`."""
+    entry = config.get("tables", {}).get(table) or {}
+    seeds = entry.get("seeds", config.get("seeds", [config["seed"]]))
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"table {table}: seeds must be a non-empty list without repeats, got {seeds}")
+    return [int(s) for s in seeds]
+
+
 def cells(config: dict[str, Any], table: str) -> list[Cell]:
-    """Every cell of `table` under this profile."""
+    """Every cell of `table` under this profile (a column's `run.seed` pins a single seed)."""
     spec = tables_of(config)[table]
+    seeds = seeds_of(config, table)
     out = []
     for row in spec["rows"]:
         for col in spec["columns"]:
             if "run" in col:
                 r = col["run"]
-                run = Run(dataset=row, poses=pose_source(config, r.get("poses", "main")),
-                          model=r["model"], modality=r.get("modality", "joint"),
-                          sampling=r.get("sampling", UNIFORM), seed=int(r.get("seed", config["seed"])))
-                out.append(Cell(table, row, col["name"], run=run, clips=int(col.get("clips", 1))))
+                runs = tuple(Run(dataset=row, poses=pose_source(config, r.get("poses", "main")),
+                                 model=r["model"], modality=r.get("modality", "joint"),
+                                 sampling=r.get("sampling", UNIFORM), seed=seed)
+                             for seed in ([int(r["seed"])] if "seed" in r else seeds))
+                out.append(Cell(table, row, col["name"], runs=runs, clips=int(col.get("clips", 1))))
             elif "estimator" in col:
                 e = col["estimator"]
                 out.append(Cell(table, row, col["name"], estimator=e["name"], estimator_metric=e["metric"]))
@@ -139,7 +151,7 @@ def cells(config: dict[str, Any], table: str) -> list[Cell]:
 def runs(config: dict[str, Any], tables: list[str] | None = None) -> list[Run]:
     """The unique runs behind the given tables (all of the profile's tables by default)."""
     names = tables if tables is not None else list(tables_of(config))
-    return sorted({c.run for t in names for c in cells(config, t) if c.run is not None})
+    return sorted({run for t in names for c in cells(config, t) for run in c.runs})
 
 
 def sampling_input(sampling: str) -> dict[str, Any]:

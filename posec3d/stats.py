@@ -22,13 +22,18 @@ METRICS = ("top1", "mean_class_top1")
 
 @dataclass(frozen=True)
 class Interval:
-    """A point value with its two-sided interval (percent or percentage points), on n clips, averaged over seeds."""
+    """A point value with its two-sided interval (percent or percentage points), on n clips, averaged over seeds.
+
+    `seed_sd` is the sample standard deviation of the per-seed values (None for one seed): the
+    spread from training, beside the interval's spread from the choice of validation clips.
+    """
 
     value: float
     low: float
     high: float
     n: int
     seeds: int
+    seed_sd: float | None = None
 
 
 def bootstrap_weights(n: int, replicates: int = 2000, seed: int = 0) -> np.ndarray:
@@ -107,7 +112,9 @@ def bootstrap_interval(
     pred = _as_seeds(pred, labels)
     weights = bootstrap_weights(len(labels), replicates, seed)
     low, high = _percentiles(metric_values(pred, labels, metric, weights), level)
-    return Interval(metric_values(pred, labels, metric), low, high, len(labels), len(pred))
+    per_seed = [metric_values(p, labels, metric) for p in pred]
+    seed_sd = float(np.std(per_seed, ddof=1)) if len(pred) > 1 else None
+    return Interval(float(np.mean(per_seed)), low, high, len(labels), len(pred), seed_sd)
 
 
 def paired_difference(

@@ -46,21 +46,21 @@ def test_detection_and_tracking_need_the_detector(default: dict) -> None:
 
 def test_table3_cells_share_runs_with_table4(default: dict) -> None:
     """Table 3b's HR-TD and 3d's Coordinate-HQ cells are Table 4's 3D-CNN run, trained once."""
-    table4 = {c.run for c in plan.cells(default, "table4") if c.run}
+    table4 = {r for c in plan.cells(default, "table4") for r in c.runs}
     table3b = {c.column: c for c in plan.cells(default, "table3b")}
     table3d = {c.column: c for c in plan.cells(default, "table3d")}
-    assert table3b["hr_td_acc"].run in table4
-    assert table3d["coord_hq"].run in table4
+    assert set(table3b["hr_td_acc"].runs) <= table4
+    assert set(table3d["coord_hq"].runs) <= table4
     assert table3b["hr_bu_ap"].estimator == "bu" and table3b["hr_bu_ap"].estimator_metric == "AP"
-    assert table3d["heatmap_hq"].run.poses == "hq-gt-heatmap"
+    assert table3d["heatmap_hq"].runs[0].poses == "hq-gt-heatmap"
     assert set(plan.extracted_sources(default)) == {
         "bu", "hq-detection", "hq-gt", "hq-gt-heatmap", "hq-tracking", "lq-gt", "lq-gt-heatmap"}
 
 
 def test_heatmap_sources_train_on_stored_heatmaps(default: dict) -> None:
-    run = next(c.run for c in plan.cells(default, "table3d") if c.column == "heatmap_lq")
+    run = next(c.runs[0] for c in plan.cells(default, "table3d") if c.column == "heatmap_lq")
     assert plan.run_config(default, run)["input"]["source"] == "heatmaps"
-    coordinates = next(c.run for c in plan.cells(default, "table3d") if c.column == "coord_lq")
+    coordinates = next(c.runs[0] for c in plan.cells(default, "table3d") if c.column == "coord_lq")
     assert plan.run_config(default, coordinates)["input"].get("source", "coordinates") == "coordinates"
 
 
@@ -68,8 +68,9 @@ def matrix_from_yaml(profile: dict) -> tuple[int, set[tuple], set[tuple]]:
     """(cells, runs, tests) of a profile, counted from the YAML alone, not through posec3d.plan.
 
     A table has rows x columns cells; each (row, run column) pair is one training run named by
-    (dataset, concrete pose source, model, modality, sampling, seed), and one test per clip count;
-    tables that name the same run share it.
+    (dataset, concrete pose source, model, modality, sampling, seed) per seed (the column's
+    seed, else the table's seeds, else the profile's seeds, else its seed), and one test per clip
+    count; tables that name the same run share it.
     """
     declared = read_mapping(plan.ROOT / "params" / "tables.yaml")
     cells, runs, tests = 0, set(), set()
@@ -79,10 +80,13 @@ def matrix_from_yaml(profile: dict) -> tuple[int, set[tuple], set[tuple]]:
         for row, column in itertools.product(rows, [c for c in columns if "run" in c]):
             spec = column["run"]
             poses = spec.get("poses", "main")
-            run = (row, profile["pose_sources"].get(poses, poses), spec["model"], spec.get("modality", "joint"),
-                   spec.get("sampling", "uniform"), spec.get("seed", profile["seed"]))
-            runs.add(run)
-            tests.add((run, column.get("clips", 1)))
+            seeds = ([spec["seed"]] if "seed" in spec
+                     else chosen.get("seeds", profile.get("seeds", [profile["seed"]])))
+            for seed in seeds:
+                run = (row, profile["pose_sources"].get(poses, poses), spec["model"],
+                       spec.get("modality", "joint"), spec.get("sampling", "uniform"), seed)
+                runs.add(run)
+                tests.add((run, column.get("clips", 1)))
     return cells, runs, tests
 
 
@@ -94,4 +98,17 @@ def test_run_and_cell_counts_are_the_matrix_declared(profile: str) -> None:
     assert len(planned) == cells
     assert {(r.dataset, r.poses, r.model, r.modality, r.sampling, r.seed) for r in plan.runs(config)} == runs
     assert len(plan.runs(config)) == len(runs)
-    assert {(c.run, c.clips) for c in planned if c.run} == {(plan.Run(*r), k) for r, k in tests}
+    assert {(r, c.clips) for c in planned for r in c.runs} == {(plan.Run(*r), k) for r, k in tests}
+
+
+def test_seeds_give_one_run_per_seed_behind_each_cell(default: dict) -> None:
+    """A profile's `seeds` reach every table; a table's own `seeds` win for that table."""
+    seeded = {**default, "seeds": [0, 1], "tables": {**default["tables"], "table4": {"seeds": [3, 4, 5]}}}
+    _, runs, _ = matrix_from_yaml(seeded)
+    assert {(r.dataset, r.poses, r.model, r.modality, r.sampling, r.seed) for r in plan.runs(seeded)} == runs
+    gcn = next(c for c in plan.cells(seeded, "table4") if c.column == "gcn_acc")
+    gt = next(c for c in plan.cells(seeded, "table3c") if c.column == "gt")
+    assert [r.seed for r in gcn.runs] == [3, 4, 5] and [r.seed for r in gt.runs] == [0, 1]
+    assert {r.dir for r in gt.runs} == {"runs/gym/hq-gt/msg3d_joint_uniform_s0", "runs/gym/hq-gt/msg3d_joint_uniform_s1"}
+    with pytest.raises(ValueError, match="without repeats"):
+        plan.cells({**default, "seeds": [1, 1]}, "table4")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from posec3d.stats import Interval
 from posec3d.tables.report import write_report
 from posec3d.tables.table import Column, Table, TableError, format_value, plot_table, read_csv, to_markdown, write_csv
 
@@ -110,6 +111,55 @@ def test_markdown_shows_ours_over_paper() -> None:
     assert "![Table 4: 3D-CNN vs. GCN](figures/table4.png)" in lines
     assert "- Numbers come from the synthetic world." in lines
     assert "- all rows: profile `default`, pose source `hq-gt`, git commit `abc1234`" in lines
+
+
+def with_intervals() -> Table:
+    """make_table with its accuracy column measured: gym's cell over 3 seeds, on 412 clips."""
+    table = make_table()
+    table.columns[0] = Column("cnn_1clip", "3D-CNN 1-clip", "%", "3D-CNN", interval=True)
+    table.intervals = {("gym", "cnn_1clip"): Interval(87.456, 84.1234, 90.5, 412, 3, 1.25)}
+    return table
+
+
+def test_intervals_in_the_csv(tmp_path: Path) -> None:
+    path = tmp_path / "table4.csv"
+    write_csv(with_intervals(), path)
+    header = path.read_text().splitlines()[0].split(",")
+    assert header[2:9] == ["cnn_1clip", "cnn_1clip_ci_low", "cnn_1clip_ci_high", "cnn_1clip_n_val",
+                           "cnn_1clip_seeds", "cnn_1clip_seed_sd", "cnn_1clip_paper"]
+    assert "cnn_params_ci_low" not in header  # a count has no interval
+    gym, ntu = read_csv(path)
+    assert [gym[f"cnn_1clip_{k}"] for k in ("ci_low", "ci_high", "n_val", "seeds", "seed_sd")] == [
+        "84.12", "90.50", "412", "3", "1.25"]
+    assert [ntu[f"cnn_1clip_{k}"] for k in ("ci_low", "ci_high", "n_val", "seeds", "seed_sd")] == [""] * 5
+
+
+def test_intervals_in_markdown_say_what_they_mean() -> None:
+    lines = to_markdown(with_intervals()).splitlines()
+    assert "| FineGYM (synthetic analog) | 87.5 [84.1, 90.5] / 92.4 | 2.03 / 2.00 |" in lines
+    assert ("Brackets: a 95% percentile-bootstrap interval over the 412 validation clips of each row "
+            "(the same resampled clips for every cell of a row); each value is the mean of 3 training "
+            "seeds.") in lines
+
+
+def test_intervals_must_fit_their_cells() -> None:
+    table = with_intervals()
+    table.intervals[("gym", "cnn_params")] = Interval(2.0, 1.9, 2.1, 10, 1)
+    with pytest.raises(TableError, match="whose column carries none"):
+        table.check()
+    table = with_intervals()
+    table.intervals[("gym", "cnn_1clip")] = Interval(87.456, 88.0, 90.5, 412, 1)
+    with pytest.raises(TableError, match="outside its interval"):
+        table.check()
+
+
+def test_plot_draws_error_bars(tmp_path: Path) -> None:
+    """The chart with intervals differs from the one without (the bars carry error bars)."""
+    plain, barred = tmp_path / "plain.png", tmp_path / "barred.png"
+    plot_table(make_table(), plain)
+    plot_table(with_intervals(), barred)
+    assert png_size(plain) == png_size(barred)
+    assert plain.read_bytes() != barred.read_bytes()
 
 
 def test_markdown_provenance_per_row_when_rows_differ() -> None:

@@ -2,7 +2,7 @@
 validation, the DVC round trip between two clones, and the workstation and SLURM profiles.
 
 Real Snakemake, DVC and MLflow on a copy of the project (its working tree, committed into a fresh
-git repository). The smoke DAG runs once per session (82 jobs for Table 4 and the report: 7 min 50 s
+git repository). The smoke DAG runs once per session (83 jobs for the tables, the claims and the report: 7 min 50 s
 measured on two cores shared with other work); every other test is a dry run, a no-op run or a
 DVC transfer on top of it.
 """
@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from posec3d import plan
+from posec3d.config import read_mapping
 from posec3d.mlflow_log import find_runs, tracking_uri
 from posec3d.storage import load_poses
 
@@ -238,7 +239,7 @@ def test_mlflow_holds_every_run_and_the_table(smoke: Smoke) -> None:
     tables = {t.info.run_id: t for t in find_runs(uri, experiment, kind="table")}
     for name in plan.tables_of(smoke.profile):
         run_id = json.loads((smoke.repo / f"results/{name}.mlflow.json").read_text())["run_id"]
-        behind = {records[smoke.repo / c.run.dir] for c in plan.cells(smoke.profile, name) if c.run}
+        behind = {records[smoke.repo / r.dir] for c in plan.cells(smoke.profile, name) for r in c.runs}
         assert set(tables.pop(run_id).data.tags["source_runs"].split(",")) == behind, name
     assert not tables  # one MLflow run per table, no more
 
@@ -246,7 +247,7 @@ def test_mlflow_holds_every_run_and_the_table(smoke: Smoke) -> None:
 def test_hyperparameter_edit_reruns_only_the_runs_it_reaches(smoke: Smoke, tmp_path: Path) -> None:
     """Table 4's msg3d runs, their tests and MLflow logs, and the table: no pose-slowonly job,
     no extraction, no estimator."""
-    msg3d = sorted({c.run for c in plan.cells(smoke.profile, "table4") if c.run and c.run.model == "msg3d"})
+    msg3d = sorted({r for c in plan.cells(smoke.profile, "table4") for r in c.runs if r.model == "msg3d"})
     expected = [f"{rule} {run.dir}{clips}" for run in msg3d
                 for rule, clips in (("train", ""), ("test", " 1clip"), ("track_run", ""))]
     expected.append("table table4")
@@ -254,7 +255,8 @@ def test_hyperparameter_edit_reruns_only_the_runs_it_reaches(smoke: Smoke, tmp_p
 
 
 @pytest.mark.parametrize(("setting", "value", "named"), [
-    ("seeds", 1, "seeds"),  # unknown top-level key
+    ("seedz", 1, "seedz"),  # unknown top-level key
+    ("seeds", [0, 0], "seeds"),  # repeated seeds
     ("datasets.k400.metric", "top5", "top5"),  # a value the schema does not allow
     ("models.msg3d.set.train.epochz", 2, "epochz"),  # unknown hyperparameter of a run
     ("models.pose-slowonly.set.input.clip_lenn", 8, "clip_lenn"),  # unknown key of a plain section
@@ -267,6 +269,19 @@ def test_wrong_key_or_value_stops_the_run_naming_it(smoke: Smoke, tmp_path: Path
     output = proc.stdout + proc.stderr  # a dry run logs its errors to stdout
     assert proc.returncode != 0 and "rule train:" not in output
     assert named in output
+
+
+def test_claim_naming_a_missing_cell_stops_the_dry_run(smoke: Smoke, tmp_path: Path) -> None:
+    """A typo in a claim's cell stops the dry run with one message naming the table and the cell."""
+    tables = read_mapping(smoke.repo / "params/tables.yaml")
+    tables["table4"]["claims"][0]["cells"] = ["cnn_10clip", "gcn_accc"]
+    declared = tmp_path / "tables.yaml"
+    declared.write_text(yaml.safe_dump(tables, sort_keys=False))
+    bad = write_profile(smoke.profile, tmp_path / "bad.yaml", tables_file=str(declared))
+    proc = _completed(smoke.repo, sys.executable, "-m", "snakemake", "-n", FRONT_DOOR, "--configfile", str(bad))
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "rule train:" not in output
+    assert "table table4: claim 'cnn_10clip_beats_gcn': names cell 'gcn_accc'" in output
 
 
 def test_dvc_round_trip_gives_a_fresh_clone_the_same_tables(smoke: Smoke, tmp_path: Path) -> None:
@@ -309,9 +324,9 @@ def test_slurm_profile_asks_gpus_for_training_and_testing(smoke: Smoke, tmp_path
     jobs = planned_jobs(output)
     by_rule = {rule: [job.resources for job in jobs if job.rule == rule]
                for rule in {job.rule for job in jobs}}
-    cells = [c for c in plan.cells(smoke.profile, "table4") if c.run]  # Table 4's runs and their tests
-    assert len(by_rule["train"]) == len({c.run for c in cells})
-    assert len(by_rule["test"]) == len({(c.run, c.clips) for c in cells})
+    cells = plan.cells(smoke.profile, "table4")  # Table 4's runs and their tests
+    assert len(by_rule["train"]) == len({r for c in cells for r in c.runs})
+    assert len(by_rule["test"]) == len({(r, c.clips) for c in cells for r in c.runs})
     # testing, estimator training and pose extraction take one GPU each
     for rule, gpu in (("train", "2"), ("test", "1"), ("train_estimator", "1"), ("extract", "1")):
         for resources in by_rule[rule]:

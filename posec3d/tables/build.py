@@ -1,4 +1,4 @@
-"""Fill a declared table from its runs: test metrics, complexity counts, provenance.
+"""Fill a declared table from its runs: accuracies with intervals, complexity counts, provenance.
 
 The declaration (params/tables.yaml) says what each cell is; `posec3d.plan` says which run and
 file stand behind it; this module reads them and returns a `posec3d.tables.table.Table`.
@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from posec3d import plan
+from posec3d.stats import Interval
+from posec3d.tables.predictions import cell_interval, load_predictions, stats_settings
 from posec3d.tables.table import Column, Table
 
 ROOT = plan.ROOT
@@ -62,19 +64,23 @@ def _complexity(model: str, options: dict[str, Any], shape: tuple[int, ...]) -> 
 def build_table(config: dict[str, Any], name: str, root: Path = ROOT) -> tuple[Table, list[str]]:
     """The filled table and the run folders behind it (paths relative to `root`)."""
     spec = plan.tables_of(config)[name]
-    columns = [Column(c["name"], c["label"], c["unit"], c.get("group", "")) for c in spec["columns"]]
+    columns = [Column(c["name"], c["label"], c["unit"], c.get("group", ""), interval="run" in c)
+               for c in spec["columns"]]
     paper = {(row, c["name"]): (c.get("paper") or {}).get(row)
              for row in spec["rows"] for c in spec["columns"]}
     ours: dict[tuple[str, str], float | None] = {}
+    intervals: dict[tuple[str, str], Interval] = {}
+    stats = stats_settings(config)
     runs_of_row: dict[str, set[str]] = {row: set() for row in spec["rows"]}
     counted: dict[tuple[str, str], tuple[float, float]] = {}
     unit = {c["name"]: c["unit"] for c in spec["columns"]}
     for cell in plan.cells(config, name):
-        if cell.run is not None:
-            metrics = json.loads((root / cell.run.test_metrics(cell.clips)).read_text())
+        if cell.runs:
             metric = config["datasets"][cell.row]["metric"]
-            ours[(cell.row, cell.column)] = metrics[metric]
-            runs_of_row[cell.row].add(cell.run.dir)
+            interval = cell_interval(load_predictions(cell, root), metric, stats)
+            ours[(cell.row, cell.column)] = interval.value
+            intervals[(cell.row, cell.column)] = interval
+            runs_of_row[cell.row].update(run.dir for run in cell.runs)
         elif cell.estimator is not None:
             metrics = json.loads((root / plan.estimator_files(cell.estimator)["metrics"]).read_text())
             ours[(cell.row, cell.column)] = metrics[cell.estimator_metric]
@@ -93,7 +99,7 @@ def build_table(config: dict[str, Any], name: str, root: Path = ROOT) -> tuple[T
             "git_commit": commit,
             "metric": config["datasets"][row]["metric"],
             "run_ids": ";".join(sorted(runs_of_row[row])),
-            "mlflow_run_ids": ";".join(_mlflow_ids(root, sorted(runs_of_row[row]))),
+            "mlflow_run_ids": ";".join(mlflow_ids(root, sorted(runs_of_row[row]))),
         }
         for row in spec["rows"]
     }
@@ -104,11 +110,13 @@ def build_table(config: dict[str, Any], name: str, root: Path = ROOT) -> tuple[T
         name=name, title=spec["title"], rows=list(spec["rows"]),
         row_labels={row: config["datasets"][row].get("label", row) for row in spec["rows"]},
         columns=columns, ours=ours, paper=paper, provenance=provenance, notes=notes,
+        intervals=intervals, level=stats["level"],
     )
     return table, sorted(set().union(*runs_of_row.values()))
 
 
-def _mlflow_ids(root: Path, run_dirs: list[str]) -> list[str]:
+def mlflow_ids(root: Path, run_dirs: list[str]) -> list[str]:
+    """The MLflow run ids recorded in the given run folders (those that have been logged)."""
     ids = []
     for run_dir in run_dirs:
         record = root / run_dir / "mlflow.json"

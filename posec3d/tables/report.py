@@ -25,7 +25,7 @@ def _anchor(title: str, seen: Counter[str]) -> str:
     return slug if seen[slug] == 1 else f"{slug}-{seen[slug] - 1}"
 
 
-def _introduction(profile: str, git_commit: str, header_note: str) -> list[str]:
+def _introduction(profile: str, git_commit: str, header_note: str, level: float) -> list[str]:
     if profile == PAPER_PROFILE:
         source = ("The numbers come from the paper's datasets (official annotations and videos) "
                   "at the paper's input sizes and schedules.")
@@ -37,6 +37,10 @@ def _introduction(profile: str, git_commit: str, header_note: str) -> list[str]:
     lines = [f"Profile `{profile}`, code at git commit `{git_commit}`. {source}"]
     if header_note:
         lines.append(header_note)
+    lines.append(f"Brackets beside an accuracy are its {level:.0%} interval: a percentile bootstrap "
+                 f"over the validation clips, i.e. how much the number could move with another "
+                 f"draw of validation clips of the same kind (not over training seeds: where a "
+                 f"profile runs several, the value is their mean and the CSV gives their spread).")
     return [part for line in lines for part in (line, "")]
 
 
@@ -65,10 +69,11 @@ def _relink(text: str, source: Path, target: Path) -> str:
 
 
 def write_report(sections: list[Path], path: str | Path, *, profile: str, git_commit: str,
-                 header_note: str) -> None:
+                 header_note: str, level: float = 0.95) -> None:
     """Write the report: an introduction naming the profile, a contents list, then each table.
 
-    `sections` are the tables' Markdown files, in order; the report copies them and rewrites their
+    `sections` are the tables' Markdown files (and the claims' section), in order; `level` is the
+    coverage of the tables' intervals; the report copies them and rewrites their
     image links relative to its own folder, so it rebuilds no table and the results folder can
     move as a whole.
     """
@@ -79,7 +84,7 @@ def write_report(sections: list[Path], path: str | Path, *, profile: str, git_co
     read = [(Path(s), *read_section(s)) for s in sections]
 
     seen: Counter[str] = Counter()
-    lines = ["# posec3d-bench results", ""] + _introduction(profile, git_commit, header_note)
+    lines = ["# posec3d-bench results", ""] + _introduction(profile, git_commit, header_note, level)
     lines += [f"- [{title}](#{_anchor(title, seen)})" for _, title, _ in read] + [""]
     parts = [_relink(text, source.parent, path.parent) for source, _, text in read]
     text = "\n".join(lines) + "\n" + "\n".join(parts)

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from posec3d.atomic import atomic_path
+from posec3d.stats import Interval
 
 
 class TableError(ValueError):
@@ -57,6 +58,7 @@ class Column:
     label: str  # e.g. "3D-CNN 1-clip"
     unit: str  # a key of UNITS: "%" (accuracy), "M" (parameters, millions), "G" (GMACs)
     group: str = ""  # e.g. "GCN" / "3D-CNN"
+    interval: bool = False  # an accuracy measured on validation clips: its cells carry intervals
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -84,6 +86,9 @@ class Table:
     paper: dict[tuple[str, str], float | None]  # (row, column name) -> the paper's value
     provenance: dict[str, dict[str, str]]  # row -> {"profile", "pose_source", "git_commit", ...}
     notes: list[str] = field(default_factory=list)
+    # (row, column name) -> our value's interval over validation clips (columns with interval=True)
+    intervals: dict[tuple[str, str], Interval] = field(default_factory=dict)
+    level: float = 0.95  # the intervals' coverage
 
     def label(self, row: str) -> str:
         return self.row_labels.get(row, row)
@@ -109,6 +114,14 @@ class Table:
         unknown = sorted(set(self.provenance) - set(self.rows))
         if unknown:
             raise TableError(f"{where}: provenance for unknown row(s) {unknown}")
+        with_interval = {(r, c.name) for r in self.rows for c in self.columns if c.interval}
+        for cell, interval in self.intervals.items():
+            if cell not in with_interval:
+                raise TableError(f"{where}: interval for cell {cell!r}, whose column carries none")
+            value = self.ours.get(cell)
+            if value is None or not interval.low <= value <= interval.high:
+                raise TableError(f"{where}: cell {cell!r}: value {value} outside its interval "
+                                 f"[{interval.low}, {interval.high}]")
 
     def provenance_keys(self) -> list[str]:
         """All provenance keys used by any row, sorted."""
@@ -132,11 +145,28 @@ def format_value(value: float | None, unit: str, *, shown: bool = False) -> str:
 # ---------------------------------------------------------------------------------------- CSV
 
 
+# What a column with intervals adds to the CSV after its value: `<col>_<suffix>`.
+INTERVAL_FIELDS = ("ci_low", "ci_high", "n_val", "seeds", "seed_sd")
+
+
+def _interval_fields(table: Table, row: str, column: Column) -> list[str]:
+    """The CSV fields of a cell's interval: bounds, validation clips, seeds, sd over seeds."""
+    interval = table.intervals.get((row, column.name))
+    if interval is None:
+        return [""] * len(INTERVAL_FIELDS)
+    return [format_value(interval.low, column.unit), format_value(interval.high, column.unit),
+            str(interval.n), str(interval.seeds), format_value(interval.seed_sd, column.unit)]
+
+
 def csv_header(table: Table) -> list[str]:
-    """row, label, then `<col>` and `<col>_paper` per column, then the provenance keys."""
+    """row, label, then per column `<col>` (with `<col>_ci_low`, `_ci_high`, `_n_val`, `_seeds`,
+    `_seed_sd` where it has intervals) and `<col>_paper`, then the provenance keys."""
     header = ["row", "label"]
     for column in table.columns:
-        header += [column.name, f"{column.name}_paper"]
+        header.append(column.name)
+        if column.interval:
+            header += [f"{column.name}_{suffix}" for suffix in INTERVAL_FIELDS]
+        header.append(f"{column.name}_paper")
     provenance = table.provenance_keys()
     clash = sorted(set(header) & set(provenance))
     if clash:
@@ -156,8 +186,10 @@ def write_csv(table: Table, path: str | Path) -> None:
         for row in table.rows:
             line = [row, table.label(row)]
             for column in table.columns:
-                line += [format_value(table.ours.get((row, column.name)), column.unit),
-                         format_value(table.paper.get((row, column.name)), column.unit)]
+                line.append(format_value(table.ours.get((row, column.name)), column.unit))
+                if column.interval:
+                    line += _interval_fields(table, row, column)
+                line.append(format_value(table.paper.get((row, column.name)), column.unit))
             info = table.provenance.get(row, {})
             writer.writerow(line + [info.get(key, "") for key in provenance])
 
@@ -186,10 +218,28 @@ def _escape(text: str) -> str:
 
 
 def _cell(table: Table, row: str, column: Column) -> str:
+    """"ours [low, high] / paper", the interval where the cell has one."""
     ours, paper = (values.get((row, column.name)) for values in (table.ours, table.paper))
     if ours is None and paper is None:
         return NOT_AVAILABLE
-    return " / ".join(format_value(v, column.unit, shown=True) for v in (ours, paper))
+    text = format_value(ours, column.unit, shown=True)
+    interval = table.intervals.get((row, column.name))
+    if interval is not None:
+        text += " [" + ", ".join(format_value(v, column.unit, shown=True)
+                                 for v in (interval.low, interval.high)) + "]"
+    return f"{text} / {format_value(paper, column.unit, shown=True)}"
+
+
+def interval_sentence(table: Table) -> str:
+    """One line on what the brackets mean, with the level, clips and seeds of this table."""
+    if not table.intervals:
+        return ""
+    n = sorted({i.n for i in table.intervals.values()})
+    seeds = sorted({i.seeds for i in table.intervals.values()})
+    clips = f"{n[0]}" if len(n) == 1 else f"{n[0]}-{n[-1]}"
+    runs = "one training run" if seeds == [1] else f"the mean of {'/'.join(map(str, seeds))} training seeds"
+    return (f"Brackets: a {table.level:.0%} percentile-bootstrap interval over the {clips} validation clips of "
+            f"each row (the same resampled clips for every cell of a row); each value is {runs}.")
 
 
 def _provenance_lines(table: Table) -> list[str]:
@@ -214,9 +264,12 @@ def to_markdown(table: Table, *, figure: str | None = None) -> str:
     table.check()
     header = [""] + [_escape(f"{c.heading} ({c.unit})" if c.unit else c.heading)
                      for c in table.columns]
-    lines = [f"## {table.title}", "", "Cells: ours / paper (n/a: not available).", "",
-             "| " + " | ".join(header) + " |",
-             "| :--- |" + " ---: |" * len(table.columns)]
+    sentence = interval_sentence(table)
+    lines = [f"## {table.title}", "",
+             "Cells: ours [interval] / paper (n/a: not available)." if sentence
+             else "Cells: ours / paper (n/a: not available).", ""]
+    lines += [sentence, ""] if sentence else []
+    lines += ["| " + " | ".join(header) + " |", "| :--- |" + " ---: |" * len(table.columns)]
     for row in table.rows:
         cells = [_escape(table.label(row))] + [_cell(table, row, c) for c in table.columns]
         lines.append("| " + " | ".join(cells) + " |")
@@ -237,8 +290,8 @@ def plot_table(table: Table, path: str | Path, units: tuple[str, ...] = ("%",)) 
     """A grouped bar chart as PNG: per row, ours (solid) beside the paper (hatched) per column.
 
     One panel per unit in `units`, stacked, sharing the rows on the x axis. Bars carry their
-    values; a missing value shows as "n/a" at the base. A column without any paper value (a
-    model beyond the paper) gets our bars only.
+    values, and ours their intervals as error bars; a missing value shows as "n/a" at the
+    base. A column without any paper value (a model beyond the paper) gets our bars only.
     """
     table.check()
     path = Path(path)
@@ -287,10 +340,15 @@ def _plot_panel(ax: Axes, table: Table, unit: str, columns: list[Column]) -> Non
         x = [i + (s - (len(series) - 1) / 2) * bar for i in range(len(table.rows))]
         style = (dict(facecolor=to_rgba(color, 0.3), edgecolor=color, hatch="///") if paper
                  else dict(color=color))
-        bars = ax.bar(x, [h or 0.0 for h in heights], bar, linewidth=0.6, **style)
+        intervals = [None if paper else table.intervals.get((row, column.name)) for row in table.rows]
+        error = [[h - i.low if i and h is not None else 0.0 for h, i in zip(heights, intervals)],
+                 [i.high - h if i and h is not None else 0.0 for h, i in zip(heights, intervals)]]
+        bars = ax.bar(x, [h or 0.0 for h in heights], bar, linewidth=0.6,
+                      yerr=error if any(intervals) else None,
+                      error_kw=dict(elinewidth=0.8, capsize=2, ecolor="0.2"), **style)
         ax.bar_label(bars, [format_value(h, unit, shown=True) for h in heights],
                      rotation=90, padding=2, fontsize=7)
-        top = max([top] + [h for h in heights if h is not None])
+        top = max([top] + [h for h in heights if h is not None] + [i.high for i in intervals if i])
     handles = [Patch(color=color, label=col.heading) for col, color, paper in series if not paper]
     handles.append(Patch(facecolor="0.4", edgecolor="0.4", label="ours"))
     if any(paper for *_, paper in series):

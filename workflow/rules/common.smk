@@ -6,6 +6,7 @@ import os
 import shlex
 
 from posec3d import plan
+from posec3d.tables import claims
 
 # The software of every job, declared (snakemake --lint asks for it in every rule): the project's conda
 # environment. Jobs run in the environment Snakemake runs in (the tested path: make setup); with
@@ -18,8 +19,9 @@ TRACKING_JSON = json.dumps({k: config[k] for k in ("profile", "mlflow")}, sort_k
 TABLES = list(plan.tables_of(config))
 RUNS = plan.runs(config)
 RUN_BY_DIR = {run.dir: run for run in RUNS}
-# a typo in a hyperparameter stops the workflow now, naming the key, not when its job runs
+# a typo in a hyperparameter or a claim stops the workflow now, naming it, not when its job runs
 plan.check_run_configs(config)
+claims.check_claims(config)
 
 
 wildcard_constraints:
@@ -110,17 +112,23 @@ def train_threads():
 def tests_of_run(wildcards):
     """Every test a profile's tables ask of this run (k-clip metrics and scores)."""
     run = run_of(wildcards)
-    clips = sorted({c.clips for t in TABLES for c in plan.cells(config, t) if c.run == run})
+    clips = sorted({c.clips for t in TABLES for c in plan.cells(config, t) if run in c.runs})
     return [run.test_metrics(k) for k in clips] + [run.test_scores(k) for k in clips]
 
 
 def table_inputs(wildcards):
-    """Metrics and tracking records of every run behind a table."""
+    """Test class scores (values and intervals) and tracking records of every run behind a table,
+    and the evaluations of its estimators."""
     cells = plan.cells(config, wildcards.table)
-    metrics = sorted({c.run.test_metrics(c.clips) for c in cells if c.run})
-    tracking = sorted({c.run.tracking_file for c in cells if c.run})
+    tests = sorted({r.test_scores(c.clips) for c in cells for r in c.runs})
+    tracking = sorted({r.tracking_file for c in cells for r in c.runs})
     estimators = sorted({plan.estimator_files(c.estimator)["metrics"] for c in cells if c.estimator})
-    return metrics + tracking + estimators
+    return tests + tracking + estimators
+
+
+def claims_inputs(wildcards):
+    """The class scores of every cell that a claim of the profile's tables compares."""
+    return sorted({r.test_scores(c.clips) for c in claims.claim_cells(config) for r in c.runs})
 
 
 # ------------------------------------------------------------------- pose extraction from video
