@@ -93,7 +93,8 @@ def test_declared_claims_expand_orderings(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("claim", "message"), [
-    ({"name": "c", "kind": "better", "cells": ["strong", "nope"]}, "names cell 'nope', which table tablex does not have"),
+    ({"name": "c", "kind": "better", "cells": ["strong", "nope"]},
+     "names cell 'nope', which table tablex does not have"),
     ({"name": "c", "kind": "better", "cells": ["strong", "params"]}, "cell 'params' is not an accuracy of runs"),
     ({"name": "c", "kind": "bigger", "cells": ["strong", "weak"]}, "kind 'bigger'"),
     ({"name": "c", "kind": "better", "cells": ["strong", "weak", "twin"]}, "compares two cells"),

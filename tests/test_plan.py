@@ -109,6 +109,6 @@ def test_seeds_give_one_run_per_seed_behind_each_cell(default: dict) -> None:
     gcn = next(c for c in plan.cells(seeded, "table4") if c.column == "gcn_acc")
     gt = next(c for c in plan.cells(seeded, "table3c") if c.column == "gt")
     assert [r.seed for r in gcn.runs] == [3, 4, 5] and [r.seed for r in gt.runs] == [0, 1]
-    assert {r.dir for r in gt.runs} == {"runs/gym/hq-gt/msg3d_joint_uniform_s0", "runs/gym/hq-gt/msg3d_joint_uniform_s1"}
+    assert {r.dir for r in gt.runs} == {f"runs/gym/hq-gt/msg3d_joint_uniform_s{s}" for s in (0, 1)}
     with pytest.raises(ValueError, match="without repeats"):
         plan.cells({**default, "seeds": [1, 1]}, "table4")

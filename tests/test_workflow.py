@@ -28,6 +28,7 @@ from posec3d import plan
 from posec3d.config import read_mapping
 from posec3d.mlflow_log import find_runs, tracking_uri
 from posec3d.storage import load_poses
+from posec3d.tables.claims import claim_cells
 
 for tool in ("snakemake", "dvc", "mlflow"):  # the `workflow` extra
     pytest.importorskip(tool)
@@ -241,7 +242,11 @@ def test_mlflow_holds_every_run_and_the_table(smoke: Smoke) -> None:
         run_id = json.loads((smoke.repo / f"results/{name}.mlflow.json").read_text())["run_id"]
         behind = {records[smoke.repo / r.dir] for c in plan.cells(smoke.profile, name) for r in c.runs}
         assert set(tables.pop(run_id).data.tags["source_runs"].split(",")) == behind, name
-    assert not tables  # one MLflow run per table, no more
+    claims_run = tables.pop(json.loads((smoke.repo / "results/claims.mlflow.json").read_text())["run_id"])
+    compared = {records[smoke.repo / r.dir] for c in claim_cells(smoke.profile) for r in c.runs}
+    assert set(claims_run.data.tags["source_runs"].split(",")) == compared
+    assert any(key.endswith(".verdict") for key in claims_run.data.metrics)
+    assert not tables  # one MLflow run per table and one for the claims, no more
 
 
 def test_hyperparameter_edit_reruns_only_the_runs_it_reaches(smoke: Smoke, tmp_path: Path) -> None:

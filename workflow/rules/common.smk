@@ -127,8 +127,11 @@ def table_inputs(wildcards):
 
 
 def claims_inputs(wildcards):
-    """The class scores of every cell that a claim of the profile's tables compares."""
-    return sorted({r.test_scores(c.clips) for c in claims.claim_cells(config) for r in c.runs})
+    """The class scores and tracking records of every cell that a claim of the profile's tables
+    compares (the claims' MLflow run names the runs behind it)."""
+    cells = claims.claim_cells(config)
+    return sorted({r.test_scores(c.clips) for c in cells for r in c.runs}) + sorted(
+        {r.tracking_file for c in cells for r in c.runs})
 
 
 # ------------------------------------------------------------------- pose extraction from video
