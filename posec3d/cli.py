@@ -117,19 +117,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("table", help="build a paper table from its runs: CSV, Markdown, chart")
     p.add_argument("name", help="table declared in params/tables.yaml, e.g. table4")
     _add_profile(p)
-    p.add_argument("--csv", required=True, type=Path)
-    p.add_argument("--markdown", required=True, type=Path)
-    p.add_argument("--figure", required=True, type=Path)
-    p.add_argument("--tracking", required=True, type=Path, help="record of the table's MLflow run")
+    _add_table_outputs(p)
     p.set_defaults(func=_table)
 
     p = sub.add_parser("claims", help="verdicts on the paper's claims (params/tables.yaml) from "
                        "paired tests on the runs' test scores: CSV, Markdown, forest plot")
     _add_profile(p)
-    p.add_argument("--csv", required=True, type=Path)
-    p.add_argument("--markdown", required=True, type=Path)
-    p.add_argument("--figure", required=True, type=Path)
-    p.add_argument("--tracking", required=True, type=Path, help="record of the claims' MLflow run")
+    _add_table_outputs(p)
     p.set_defaults(func=_claims)
 
     p = sub.add_parser("report", help="gather tables' Markdown files (from `table`, `claims`) into one report")
@@ -152,6 +146,28 @@ def _parser() -> argparse.ArgumentParser:
 def _add_profile(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", required=True, metavar="FILE|JSON",
                    help="the workflow profile (params/*.yaml, or its resolved JSON)")
+
+
+def _add_table_outputs(p: argparse.ArgumentParser) -> None:
+    """The files a table-like command writes: CSV, Markdown, figure, record of its MLflow run."""
+    p.add_argument("--csv", required=True, type=Path)
+    p.add_argument("--markdown", required=True, type=Path)
+    p.add_argument("--figure", required=True, type=Path)
+    p.add_argument("--tracking", required=True, type=Path, help="record of its MLflow run (.json)")
+
+
+def _log_table_run(args: argparse.Namespace, profile: dict[str, Any], name: str, cells: dict[str, float],
+                   run_ids: list[str]) -> None:
+    """Log the written CSV and figure as MLflow run `name` and record its id in `--tracking`."""
+    from posec3d.mlflow_log import log_table
+    from posec3d.tables.build import git_commit
+
+    uri, experiment = _tracking(profile)
+    run_id = log_table(uri=uri, experiment=experiment, name=name, csv_path=args.csv, cells=cells,
+                       run_ids=run_ids, figures=[args.figure],
+                       tags={"profile": profile["profile"], "git_commit": git_commit()})
+    write_json(args.tracking, {"run_id": run_id, "experiment": experiment, "table": name})
+    log.info("wrote %s, %s, %s (MLflow run %s)", args.csv, args.markdown, args.figure, run_id)
 
 
 def _tracking(profile: dict[str, Any]) -> tuple[str, str]:
@@ -263,8 +279,7 @@ def _track_run(args: argparse.Namespace) -> None:
 
 
 def _table(args: argparse.Namespace) -> None:
-    from posec3d.mlflow_log import log_table
-    from posec3d.tables.build import build_table, git_commit
+    from posec3d.tables.build import build_table
     from posec3d.tables.table import plot_table, to_markdown, write_csv
 
     profile = read_mapping(args.profile)
@@ -277,18 +292,12 @@ def _table(args: argparse.Namespace) -> None:
     for (row, col), interval in table.intervals.items():
         cells |= {f"{row}.{col}.ci_low": interval.low, f"{row}.{col}.ci_high": interval.high}
     run_ids = sorted({i for p in table.provenance.values() for i in p["mlflow_run_ids"].split(";") if i})
-    uri, experiment = _tracking(profile)
-    run_id = log_table(uri=uri, experiment=experiment, name=args.name,
-                       csv_path=args.csv, cells=cells, run_ids=run_ids, figures=[args.figure],
-                       tags={"profile": profile["profile"], "git_commit": git_commit()})
-    write_json(args.tracking, {"run_id": run_id, "experiment": experiment, "table": args.name})
-    log.info("wrote %s, %s, %s (MLflow run %s)", args.csv, args.markdown, args.figure, run_id)
+    _log_table_run(args, profile, args.name, cells, run_ids)
 
 
 def _claims(args: argparse.Namespace) -> None:
     from posec3d import plan
-    from posec3d.mlflow_log import log_table
-    from posec3d.tables.build import git_commit, mlflow_ids
+    from posec3d.tables.build import mlflow_ids
     from posec3d.tables.claims import (
         claim_cells,
         claims_markdown,
@@ -307,14 +316,9 @@ def _claims(args: argparse.Namespace) -> None:
         tmp.write_text(claims_markdown(results, row_labels=labels,
                                        figure=os.path.relpath(args.figure, args.markdown.parent)))
     run_ids = mlflow_ids(plan.ROOT, sorted({run.dir for cell in claim_cells(profile) for run in cell.runs}))
-    uri, experiment = _tracking(profile)
-    run_id = log_table(uri=uri, experiment=experiment, name="claims", csv_path=args.csv,
-                       cells=claims_metrics(results), run_ids=run_ids, figures=[args.figure],
-                       tags={"profile": profile["profile"], "git_commit": git_commit()})
-    write_json(args.tracking, {"run_id": run_id, "experiment": experiment, "table": "claims"})
     for verdict in ("reproduced", "contradicted", "inconclusive"):
         log.info("%s: %d of %d claim rows", verdict, sum(r.verdict == verdict for r in results), len(results))
-    log.info("wrote %s, %s, %s (MLflow run %s)", args.csv, args.markdown, args.figure, run_id)
+    _log_table_run(args, profile, "claims", claims_metrics(results), run_ids)
 
 
 def _report(args: argparse.Namespace) -> None:

@@ -20,10 +20,9 @@ where each cell is one run.
 from __future__ import annotations
 
 import csv
-import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -32,7 +31,7 @@ from posec3d import plan
 from posec3d.atomic import atomic_path
 from posec3d.config import ConfigError
 from posec3d.stats import Interval, mcnemar_exact, metric_values, paired_difference, verdict
-from posec3d.tables.predictions import load_predictions, stats_settings
+from posec3d.tables.predictions import Predictions, load_predictions, stats_settings
 
 KINDS = ("better", "not_worse", "order")
 VERDICT_COLOURS = {"reproduced": "tab:green", "contradicted": "tab:red", "inconclusive": "tab:gray"}
@@ -61,7 +60,7 @@ class Claim:
         return f"{self.a} >= {self.b} - {self.margin:g}"
 
 
-def _fail(table: str, claim: Any, message: str) -> None:
+def _fail(table: str, claim: Any, message: str) -> NoReturn:
     raise ConfigError(f"params/tables.yaml: table {table}: claim {claim!r}: {message}")
 
 
@@ -166,10 +165,14 @@ def evaluate_claims(config: dict[str, Any], root: Path = plan.ROOT) -> list[Clai
     for table, spec in plan.tables_of(config).items():
         cells = _cells_by_key(config, table)
         paper = {c["name"]: c.get("paper") or {} for c in spec["columns"]}
+        loaded: dict[tuple[str, str], Predictions] = {}  # a cell in several claims is read once
         for claim in declared_claims(config, table):
             for row in spec["rows"]:
                 metric = config["datasets"][row]["metric"]
-                a, b = (load_predictions(cells[(row, col)], root) for col in (claim.a, claim.b))
+                for col in (claim.a, claim.b):
+                    if (row, col) not in loaded:
+                        loaded[(row, col)] = load_predictions(cells[(row, col)], root)
+                a, b = loaded[(row, claim.a)], loaded[(row, claim.b)]
                 a.check_same_clips(b)
                 effect = paired_difference(a.pred, b.pred, a.labels, metric, **stats)
                 p_value = None
@@ -281,8 +284,6 @@ def claims_metrics(results: list[ClaimResult]) -> dict[str, float]:
     out = {}
     for r in results:
         key = f"{r.claim.table}.{r.claim.name.replace(':', '.').replace('>', '_gt_')}.{r.row}"
-        for field, value in (("effect", r.effect.value), ("effect_low", r.effect.low),
-                             ("effect_high", r.effect.high), ("verdict", code[r.verdict])):
-            if math.isfinite(value):
-                out[f"{key}.{field}"] = value
+        out |= {f"{key}.effect": r.effect.value, f"{key}.effect_low": r.effect.low,
+                f"{key}.effect_high": r.effect.high, f"{key}.verdict": code[r.verdict]}
     return out

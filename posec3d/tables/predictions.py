@@ -41,18 +41,14 @@ def load_predictions(cell: plan.Cell, root: Path = plan.ROOT) -> Predictions:
     if not cell.runs:
         raise ValueError(f"table {cell.table}: cell {cell.row}.{cell.column} has no runs")
     files = tuple(run.test_scores(cell.clips) for run in cell.runs)
-    clips = labels = None
-    preds = []
+    seeds = []
     for file in files:
         scores = ClassScores.load(root / file)
         order = np.argsort(scores.frame_dirs, kind="stable")
-        these = Predictions(scores.frame_dirs[order], scores.labels[order], scores.scores[order].argmax(1)[None],
-                            (file,))
-        if clips is not None:
-            these.check_same_clips(Predictions(clips, labels, these.pred, files[:1]))
-        clips, labels = these.clips, these.labels
-        preds.append(these.pred[0])
-    return Predictions(clips, labels, np.stack(preds), files)
+        seeds.append(Predictions(scores.frame_dirs[order], scores.labels[order],
+                                 scores.scores[order].argmax(1)[None], (file,)))
+        seeds[0].check_same_clips(seeds[-1])
+    return Predictions(seeds[0].clips, seeds[0].labels, np.concatenate([p.pred for p in seeds]), files)
 
 
 STATS_DEFAULTS = {"level": 0.95, "replicates": 2000, "seed": 0}
