@@ -72,9 +72,10 @@ def make_poses(config: dict[str, Any], dataset: str, clips_per_class: int) -> Pa
 
 
 def resolved_config(config: dict[str, Any], dataset: str, model: str, epochs: int | None,
-                    val_every: int | None) -> dict[str, Any]:
+                    val_every: int | None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The run config the workflow would train, with the epoch budget (step milestones scaled
-    in proportion) and the validation interval optionally changed."""
+    in proportion), the validation interval and any run-config `overrides` (an ablation)
+    optionally changed."""
     run = plan.Run(dataset=dataset, poses=SOURCE, model=model, modality="joint",
                    sampling=plan.UNIFORM, seed=int(config["seed"]))
     cfg = plan.run_config(config, run)
@@ -87,18 +88,34 @@ def resolved_config(config: dict[str, Any], dataset: str, model: str, epochs: in
         cfg = merge(cfg, {"train": {"epochs": epochs}})
     if val_every is not None:
         cfg = merge(cfg, {"train": {"val_every": val_every}})
-    return cfg
+    return merge(cfg, overrides or {})
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """`train.optimizer.lr=0.025`-style dotted keys with JSON values, as one nested mapping."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        *parents, leaf = key.split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = json.loads(value)
+    return out
 
 
 def run_one(dataset: str, clips_per_class: int, model: str, epochs: int | None = None,
-            val_every: int | None = None, test_clips: tuple[int, ...] = (1,)) -> dict[str, Any]:
-    """Train (one thread) and test one run; writes and returns its result row."""
+            val_every: int | None = None, test_clips: tuple[int, ...] = (1,),
+            overrides: dict[str, Any] | None = None, tag: str = "") -> dict[str, Any]:
+    """Train (one thread) and test one run; writes and returns its result row. An ablation
+    (`overrides` of the run config) is told apart by its `tag` in the run's name."""
     config = profile_with(clips_per_class, dataset)
     poses = make_poses(config, dataset, clips_per_class)
-    cfg = resolved_config(config, dataset, model, epochs, val_every)
+    cfg = resolved_config(config, dataset, model, epochs, val_every, overrides)
     epochs = cfg["train"]["epochs"]
-    name = f"{dataset}_c{clips_per_class}_{model}_e{epochs}"
-    folder = OUT / "runs" / f"{dataset}_c{clips_per_class}" / f"{model}_e{epochs}"
+    variant = f"{model}_e{epochs}" + (f"_{tag}" if tag else "")
+    name = f"{dataset}_c{clips_per_class}_{variant}"
+    folder = OUT / "runs" / f"{dataset}_c{clips_per_class}" / variant
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     _call([str(BIN / "posec3d"), "train", "--config", json.dumps(cfg), "--poses", str(poses),
@@ -106,7 +123,7 @@ def run_one(dataset: str, clips_per_class: int, model: str, epochs: int | None =
     wall = time.perf_counter() - start
     history = json.loads((folder / "history.json").read_text())
     row: dict[str, Any] = {
-        "name": name, "dataset": dataset, "clips_per_class": clips_per_class, "model": model,
+        "name": name, "tag": tag, "overrides": overrides or {}, "dataset": dataset, "clips_per_class": clips_per_class, "model": model,
         "epochs": epochs, "milestones": cfg["train"].get("schedule", {}).get("milestones"),
         "train_wall_s": wall, "train_epoch_s": sum(h["seconds"] for h in history),
         "history": [{k: h[k] for k in ("epoch", "loss", "train_top1", "seconds", "val_top1",
@@ -174,7 +191,7 @@ def table_markdown(rows: list[dict[str, Any]]) -> str:
         best = max(vals) if vals else None
         f = lambda d, k: f"{d[k]:.1f}" if k in d else "-"  # noqa: E731
         lines.append(
-            f"| {r['dataset']} | {r['model']} | {r['clips_per_class']} | {r['train_clips']} | "
+            f"| {r['dataset']} | {r['model']}{' ' + r['tag'] if r.get('tag') else ''} | {r['clips_per_class']} | {r['train_clips']} | "
             f"{r['val_clips']} | {r['epochs']} | {r['train_epoch_s']:.0f} | "
             f"{r['train_epoch_s'] / r['epochs']:.1f} | {f(t1, 'top1')} | {f(t1, 'mean_class_top1')} | "
             f"{f(t10, 'top1')} | {f(t10, 'mean_class_top1')} | "
@@ -239,12 +256,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--epochs", type=int, default=None, help="default: the profile's")
     p.add_argument("--val-every", type=int, default=None)
     p.add_argument("--clips", type=int, nargs="+", default=[1], help="test clips (k) to evaluate")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                   help="an ablation: override a run-config key, e.g. train.optimizer.lr=0.025")
+    p.add_argument("--tag", default="", help="the ablation's name (required with --set)")
     c = sub.add_parser("collect")
     c.add_argument("--png", default=str(ROOT / "benchmarks" / "learning_curves.png"))
     args = parser.parse_args(argv)
     if args.command == "run":
+        if args.set and not args.tag:
+            parser.error("--set needs --tag (the ablation's name)")
         row = run_one(args.dataset, args.clips_per_class, args.model, args.epochs, args.val_every,
-                      tuple(args.clips))
+                      tuple(args.clips), parse_overrides(args.set), args.tag)
         print(json.dumps({k: v for k, v in row.items() if k != "history"}, indent=1))
     else:
         rows = load_results()

@@ -153,13 +153,17 @@ def mcnemar_exact(correct_a: np.ndarray, correct_b: np.ndarray) -> float:
     return min(1.0, 2 * tail / 2 ** (b + c))
 
 
-def verdict(kind: str, difference: Interval, margin: float = 0.0) -> str:
+def verdict(kind: str, difference: Interval, margin: float = 0.0, min_clips: int = 0) -> str:
     """Verdict on a claim about A - B from its two-sided interval (95%: a paired test at alpha 0.05).
 
     "better": A > B; "not_worse": A > B - margin (margin in percentage points). "reproduced"
     when the whole interval lies on the claimed side, "contradicted" when it lies wholly on
-    the other, "inconclusive" otherwise.
+    the other, "inconclusive" otherwise, and always when fewer than `min_clips` clips were
+    compared: on a handful of clips the bootstrap collapses (two models right on the same 5
+    clips give the interval [0, 0]) and would call a non-inferiority claim reproduced.
     """
+    if difference.n < min_clips:
+        return "inconclusive"
     if kind == "better":
         bound = 0.0
     elif kind == "not_worse":

@@ -136,6 +136,17 @@ def test_verdicts_on_hand_made_scores(scored: tuple[dict[str, Any], Path]) -> No
     assert gym.metric == "mean_class_top1" and gym.mcnemar_p is None and gym.paper_effect is None
 
 
+def test_too_few_clips_give_no_verdict(scored: tuple[dict[str, Any], Path]) -> None:
+    """Below `stats.min_clips` paired clips every verdict is inconclusive, the effects unchanged."""
+    config, root = scored
+    few = {**config, "stats": {**config["stats"], "min_clips": N + 1}}
+    enough = {**config, "stats": {**config["stats"], "min_clips": N}}
+    assert {r.verdict for r in evaluate_claims(few, root)} == {"inconclusive"}
+    kept = evaluate_claims(enough, root)
+    assert "reproduced" in {r.verdict for r in kept} and "contradicted" in {r.verdict for r in kept}
+    assert [r.effect for r in evaluate_claims(few, root)] == [r.effect for r in kept]
+
+
 def test_cells_carry_the_same_intervals_as_the_claims_use(scored: tuple[dict[str, Any], Path]) -> None:
     config, root = scored
     table, _ = build_table(config, "tablex", root)

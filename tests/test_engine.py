@@ -47,7 +47,8 @@ def weights(model_file: Path) -> dict[str, torch.Tensor]:
     return load_checkpoint(model_file)["model"]
 
 
-def test_train_then_test_one_and_ten_clips(tiny_gym: Path, tmp_path: Path) -> None:
+def test_train_then_test_one_and_ten_clips(tiny_gym: Path, tmp_path: Path,
+                                           caplog: pytest.LogCaptureFixture) -> None:
     cfg = load_run_config(tiny_cnn(tmp_path))
     history = train(cfg, tiny_gym, tmp_path / "run")
     assert [h["epoch"] for h in history] == [1, 2, 3]
@@ -63,9 +64,12 @@ def test_train_then_test_one_and_ten_clips(tiny_gym: Path, tmp_path: Path) -> No
     np.testing.assert_allclose(ten.scores.sum(axis=1), 1.0, rtol=1e-5)
     assert not np.allclose(one.scores, ten.scores)  # ten clips average more views
     assert m10["num_clips"] == 10 and 0.0 <= m10["mean_class_top1"] <= 100.0
-    # fixed test clips: testing twice gives the same scores
-    again, _ = run_test(tmp_path / "run" / "model.pt", tiny_gym, num_clips=10, num_workers=0)
+    # fixed test clips: testing twice gives the same scores; without `num_workers` the test
+    # loader takes the run's own setting (0 here), not a fixed count of processes
+    with caplog.at_level("INFO", logger="posec3d.test"):
+        again, _ = run_test(tmp_path / "run" / "model.pt", tiny_gym, num_clips=10)
     np.testing.assert_array_equal(again.scores, ten.scores)
+    assert "10 clip(s), 0 loader worker(s)" in caplog.text
 
 
 def test_msg3d_trains_on_coordinates(tiny_gym: Path, tmp_path: Path) -> None:

@@ -24,14 +24,16 @@ def test(
     num_clips: int | None = None,
     split: str | None = None,
     device: str = "auto",
-    num_workers: int = 2,
+    num_workers: int | None = None,
     progress: bool = False,
 ) -> tuple[ClassScores, dict[str, Any]]:
     """Scores and metrics of the model in `model_path` on a split of `poses`.
 
     The run's config travels in the model file; `num_clips` and `split` default to its test
     settings (k clips per video, softmax averaged) and its validation split. The pose file may
-    differ from the one trained on (cross-annotation testing, Figure 5).
+    differ from the one trained on (cross-annotation testing, Figure 5). `num_workers`
+    (DataLoader processes) defaults to the run's own `train.num_workers`, so a job given one
+    thread does not fork loader processes the profile did not ask for.
     """
     state = load_checkpoint(model_path)
     cfg = from_dict(RunConfig, state["config"], f"{model_path}:config")
@@ -46,9 +48,10 @@ def test(
     split = split or cfg.data.val_split
     num_clips = num_clips or cfg.test.num_clips
     dataset = exp.split(split, test_mode=True, num_clips=num_clips)
-    log.info("testing %s on %s/%s: %d videos x %d clip(s)", model_path, poses, split,
-             len(dataset), num_clips)
-    scores, labels = predict(model, dataset, dev, cfg.test.batch_size, num_workers,
+    workers = cfg.train.num_workers if num_workers is None else num_workers
+    log.info("testing %s on %s/%s: %d videos x %d clip(s), %d loader worker(s)", model_path, poses,
+             split, len(dataset), num_clips, workers)
+    scores, labels = predict(model, dataset, dev, cfg.test.batch_size, workers,
                              amp=cfg.train.amp, progress=progress)
     frame_dirs = [c["frame_dir"] for c in dataset.clips]
     metrics = accuracy_metrics(scores, labels, exp.num_classes)

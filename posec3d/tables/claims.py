@@ -31,7 +31,7 @@ from posec3d import plan
 from posec3d.atomic import atomic_path
 from posec3d.config import ConfigError
 from posec3d.stats import Interval, mcnemar_exact, metric_values, paired_difference, verdict
-from posec3d.tables.predictions import Predictions, load_predictions, stats_settings
+from posec3d.tables.predictions import Predictions, load_predictions, min_clips, stats_settings
 
 KINDS = ("better", "not_worse", "order")
 VERDICT_COLOURS = {"reproduced": "tab:green", "contradicted": "tab:red", "inconclusive": "tab:gray"}
@@ -160,7 +160,7 @@ class ClaimResult:
 
 def evaluate_claims(config: dict[str, Any], root: Path = plan.ROOT) -> list[ClaimResult]:
     """The verdict of every claim of the profile's tables on every row, from the runs' test scores."""
-    stats = stats_settings(config)
+    stats, fewest = stats_settings(config), min_clips(config)
     results = []
     for table, spec in plan.tables_of(config).items():
         cells = _cells_by_key(config, table)
@@ -184,7 +184,7 @@ def evaluate_claims(config: dict[str, Any], root: Path = plan.ROOT) -> list[Clai
                     ours_b=float(metric_values(b.pred, b.labels, metric)),
                     effect=effect, level=stats["level"], mcnemar_p=p_value,
                     paper_a=paper[claim.a].get(row), paper_b=paper[claim.b].get(row),
-                    verdict=verdict(claim.kind, effect, claim.margin)))
+                    verdict=verdict(claim.kind, effect, claim.margin, fewest)))
     return results
 
 

@@ -52,6 +52,7 @@ def load_predictions(cell: plan.Cell, root: Path = plan.ROOT) -> Predictions:
 
 
 STATS_DEFAULTS = {"level": 0.95, "replicates": 2000, "seed": 0}
+MIN_CLIPS_DEFAULT = 30  # below this many paired clips a claim's verdict is "inconclusive"
 
 
 def stats_settings(config: dict[str, Any]) -> dict[str, Any]:
@@ -59,8 +60,16 @@ def stats_settings(config: dict[str, Any]) -> dict[str, Any]:
 
     One resampling seed for the whole profile: every cell on the same validation clips is
     resampled the same way, so the intervals of a row and the paired differences agree.
+    (`stats.min_clips`, read by `min_clips`, is not a bootstrap setting.)
     """
-    return {**STATS_DEFAULTS, **config.get("stats", {})}
+    settings = {**STATS_DEFAULTS, **config.get("stats", {})}
+    settings.pop("min_clips", None)
+    return settings
+
+
+def min_clips(config: dict[str, Any]) -> int:
+    """The fewest paired validation clips on which a claim gets a verdict other than inconclusive."""
+    return int(config.get("stats", {}).get("min_clips", MIN_CLIPS_DEFAULT))
 
 
 def cell_interval(predictions: Predictions, metric: str, stats: dict[str, Any]) -> Interval:
