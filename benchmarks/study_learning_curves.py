@@ -123,7 +123,8 @@ def run_one(dataset: str, clips_per_class: int, model: str, epochs: int | None =
     wall = time.perf_counter() - start
     history = json.loads((folder / "history.json").read_text())
     row: dict[str, Any] = {
-        "name": name, "tag": tag, "overrides": overrides or {}, "dataset": dataset, "clips_per_class": clips_per_class, "model": model,
+        "name": name, "tag": tag, "overrides": overrides or {},
+        "dataset": dataset, "clips_per_class": clips_per_class, "model": model,
         "epochs": epochs, "milestones": cfg["train"].get("schedule", {}).get("milestones"),
         "train_wall_s": wall, "train_epoch_s": sum(h["seconds"] for h in history),
         "history": [{k: h[k] for k in ("epoch", "loss", "train_top1", "seconds", "val_top1",
@@ -191,7 +192,8 @@ def table_markdown(rows: list[dict[str, Any]]) -> str:
         best = max(vals) if vals else None
         f = lambda d, k: f"{d[k]:.1f}" if k in d else "-"  # noqa: E731
         lines.append(
-            f"| {r['dataset']} | {r['model']}{' ' + r['tag'] if r.get('tag') else ''} | {r['clips_per_class']} | {r['train_clips']} | "
+            f"| {r['dataset']} | {r['model']}{' ' + r['tag'] if r.get('tag') else ''} | "
+            f"{r['clips_per_class']} | {r['train_clips']} | "
             f"{r['val_clips']} | {r['epochs']} | {r['train_epoch_s']:.0f} | "
             f"{r['train_epoch_s'] / r['epochs']:.1f} | {f(t1, 'top1')} | {f(t1, 'mean_class_top1')} | "
             f"{f(t10, 'top1')} | {f(t10, 'mean_class_top1')} | "
