@@ -35,6 +35,7 @@ from posec3d.estimators.train import train_estimator
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "lc"
 RESULTS = OUT / "results" / "estimators"
+METRICS = ("AP", "AP50", "AP75", "AR", "AP_medium", "AP_large")  # AP_medium: COCO's 32^2-96^2 px persons
 
 
 def trimmed_frames(width: int, profile: Path = ROOT / "params" / "default.yaml") -> Path:
@@ -70,13 +71,13 @@ def run(config: str, iters: int, frames: Path, overrides: dict, tag: str | None,
     import torch
 
     torch.set_num_threads(threads)
-    name = f"{config}_i{iters}" + (f"_{tag}" if tag else "")
+    name = f"{Path(config).stem}_i{iters}" + (f"_{tag}" if tag else "")  # a config file: its stem
     folder = OUT / "estimators" / name
     meta = train_estimator(config, frames, folder, iters=iters, overrides=overrides)
     metrics = evaluate_estimator(folder, frames)
     row = {"config": config, "tag": tag or "", "iters": iters, "overrides": overrides, "threads": threads,
            "train_s": meta["seconds"], "eval_s": metrics["seconds"], "images": metrics["images"],
-           **{k: metrics[k] for k in ("AP", "AP50", "AP75", "AR") if k in metrics}}
+           "name": name, **{k: metrics[k] for k in METRICS if k in metrics}}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(row, indent=1))
     return row
@@ -86,12 +87,12 @@ def collect() -> str:
     """A Markdown table of every result row, by config, tag and iterations."""
     rows = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
     rows.sort(key=lambda r: (r["config"], r["tag"], r["iters"]))
-    lines = ["| estimator | variant | iterations | train s (threads) | AP | AP50 | AP75 | AR |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| estimator | variant | iterations | train s (threads) | AP | AP50 | AP75 | AR | AP (M) | AP (L) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['config']} | {r['tag'] or 'kept config'} | {r['iters']} | "
-                     f"{r['train_s']:.0f} ({r['threads']}) | {r['AP']:.3f} | {r['AP50']:.3f} | "
-                     f"{r.get('AP75', float('nan')):.3f} | {r.get('AR', float('nan')):.3f} |")
+        cells = " | ".join(f"{r[k]:.3f}" if k in r else "-" for k in METRICS)
+        lines.append(f"| {Path(r['config']).stem} | {r['tag'] or 'kept config'} | {r['iters']} | "
+                     f"{r['train_s']:.0f} ({r['threads']}) | {cells} |")
     return "\n".join(lines)
 
 
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="train and evaluate one config at each iteration count")
-    p.add_argument("config", help="kept estimator config: hq, lq or bu")
+    p.add_argument("config", help="kept estimator config (hq, lq, bu) or an mmengine config file")
     p.add_argument("iters", type=int, nargs="+")
     p.add_argument("--frames", type=Path, default=ROOT / plan.FRAMES_DIR)
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")

@@ -35,7 +35,7 @@ TINY = {
            "model.backbone.extra.stage4.num_blocks": [1, 1, 1], "model.head.in_channels": 4,
            "model.head.deconv_out_channels": [4], "train_dataloader.batch_size": 8},
     "lq": {"model.backbone.widen_factor": 0.125, "model.head.in_channels": 16,
-           "model.head.deconv_out_channels": [8, 8], "train_dataloader.batch_size": 8},
+           "model.head.deconv_out_channels": [8, 8, 8], "train_dataloader.batch_size": 8},
     "bu": {**TINY_HRNET, "model.backbone.extra.stage4.num_channels": [4, 8, 16, 32],
            "model.backbone.extra.stage4.num_blocks": [1, 1, 1, 1], "model.head.in_channels": 60,
            "model.head.gfd_channels": 8, "train_dataloader.batch_size": 2},
