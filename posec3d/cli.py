@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--poses", required=True, type=Path)
     p.add_argument("--clips", type=int, default=None, help="clips per video (default: run config)")
     p.add_argument("--split", default=None, help="split to test (default: the run's val split)")
+    p.add_argument("--keypoint-drop", type=float, default=0.0, metavar="P",
+                   help="drop one limb keypoint per frame with probability P (Table 5)")
     p.add_argument("--scores", required=True, type=Path, help="class-score file to write (.npz)")
     p.add_argument("--metrics", required=True, type=Path, help="metrics file to write (.json)")
     p.add_argument("--device", default="auto")
@@ -235,7 +237,7 @@ def _test(args: argparse.Namespace) -> None:
 
     set_threads(args.threads)
     scores, metrics = test(args.model, args.poses, num_clips=args.clips, split=args.split,
-                           device=args.device, progress=args.progress)
+                           device=args.device, progress=args.progress, keypoint_drop=args.keypoint_drop)
     scores.save(args.scores, metrics, args.metrics)  # scores and metrics together, or neither
 
 

@@ -151,10 +151,13 @@ class TrainConfig:
     num_workers: int = 2
     val_every: int = 1
     amp: bool = True  # used on CUDA only
+    keypoint_drop: float = 0.0  # Table 5's robust training: limb keypoints dropped with this p
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("epochs and batch_size must be >= 1")
+        if not 0.0 <= self.keypoint_drop <= 1.0:
+            raise ValueError(f"keypoint_drop must be in [0, 1], got {self.keypoint_drop}")
 
 
 @dataclass

@@ -25,11 +25,13 @@ import torch
 from torch.utils.data import Dataset
 
 from posec3d.coordinates import CoordinateConfig, prepare_coordinates
+from posec3d.keypoint_drop import clip_rng, drop_keypoints
 from posec3d.storage import PoseFileError
 from posec3d.volumes.pipeline import VolumeConfig, collate_coordinates, prepare_clip, render
 from posec3d.volumes.stored import collate_stored, prepare_stored, render_stored
 
 Config = TypeVar("Config", VolumeConfig, CoordinateConfig)
+_DROP_STREAM = 1  # the training keypoint drops' generator: (seed, epoch, clip, _DROP_STREAM)
 
 
 @lru_cache(maxsize=32)
@@ -137,11 +139,16 @@ class ClipDataset(Dataset):
     """Clips of one split, prepared by an adapter; yields (input, label).
 
     `source` names the pose file in the ClipError of a clip that cannot be prepared.
+    `keypoint_drop` > 0 drops limb keypoints first (Table 5, posec3d.keypoint_drop): at test
+    time the same drops for every model (a function of seed and clip), in training new ones
+    each epoch, from a stream of their own so that the augmentations stay those of p = 0.
     """
 
     def __init__(self, clips: list[dict[str, Any]], adapter: InputAdapter, *,
-                 test_mode: bool, seed: int, num_clips: int = 1, source: str = "poses"):
+                 test_mode: bool, seed: int, num_clips: int = 1, source: str = "poses",
+                 keypoint_drop: float = 0.0):
         self.source = source
+        self.keypoint_drop = keypoint_drop
         self.clips = clips
         self.adapter = adapter
         self.test_mode = test_mode
@@ -160,6 +167,10 @@ class ClipDataset(Dataset):
         clip = self.clips[index]
         rng = None if self.test_mode else np.random.default_rng([self.seed, self.epoch, index])
         try:
+            if self.keypoint_drop > 0:
+                drops = (clip_rng(self.seed, clip) if self.test_mode
+                         else np.random.default_rng([self.seed, self.epoch, index, _DROP_STREAM]))
+                clip = drop_keypoints(clip, self.keypoint_drop, drops)
             sample = self.adapter.prepare(clip, self.num_clips, self.test_mode, rng)
         except (ValueError, KeyError, IndexError) as error:
             reason = error.args[0] if isinstance(error, KeyError) and error.args else error

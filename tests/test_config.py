@@ -47,6 +47,7 @@ def test_the_shipped_profiles_pass() -> None:
     ("models.msg3d.set.train.optimizer.lr", "1e-3", r"train.optimizer.lr: expected a number.*write 1.0e-3"),
     ("models.msg3d.set.train.optimizer.nesterov", "no", r"nesterov: expected true or false"),
     ("models.msg3d.set.train.clip_grad", "x", r"train.clip_grad: expected a number or null"),
+    ("models.msg3d.set.train.keypoint_drop", 1.5, r"keypoint_drop must be in \[0, 1\], got 1.5"),
 ])
 def test_a_bad_key_or_value_is_named_with_its_run(setting: str, value: Any, named: str) -> None:
     with pytest.raises(ConfigError, match=named) as info:

@@ -33,9 +33,10 @@ class Experiment:
         kwargs = {"seed": self.cfg.seed, **self.cfg.model_kwargs}
         return build_model(self.cfg.model_name, self.num_classes, **kwargs)
 
-    def split(self, name: str, *, test_mode: bool, num_clips: int = 1) -> ClipDataset:
+    def split(self, name: str, *, test_mode: bool, num_clips: int = 1, keypoint_drop: float = 0.0) -> ClipDataset:
         return ClipDataset(split_clips(self.poses, name, self.source), self.adapter, test_mode=test_mode,
-                           seed=self.cfg.seed, num_clips=num_clips, source=self.source)
+                           seed=self.cfg.seed, num_clips=num_clips, source=self.source,
+                           keypoint_drop=keypoint_drop)
 
 
 def class_names(poses: dict[str, Any]) -> list[str]:

@@ -26,6 +26,7 @@ def test(
     device: str = "auto",
     num_workers: int | None = None,
     progress: bool = False,
+    keypoint_drop: float = 0.0,
 ) -> tuple[ClassScores, dict[str, Any]]:
     """Scores and metrics of the model in `model_path` on a split of `poses`.
 
@@ -33,7 +34,9 @@ def test(
     settings (k clips per video, softmax averaged) and its validation split. The pose file may
     differ from the one trained on (cross-annotation testing, Figure 5). `num_workers`
     (DataLoader processes) defaults to the run's own `train.num_workers`, so a job given one
-    thread does not fork loader processes the profile did not ask for.
+    thread does not fork loader processes the profile did not ask for. `keypoint_drop` tests
+    on perturbed poses (Table 5): with probability p a frame loses one limb keypoint, the same
+    drops for every model tested with the same seed.
     """
     state = load_checkpoint(model_path)
     cfg = from_dict(RunConfig, state["config"], f"{model_path}:config")
@@ -47,7 +50,7 @@ def test(
     model.to(dev)
     split = split or cfg.data.val_split
     num_clips = num_clips or cfg.test.num_clips
-    dataset = exp.split(split, test_mode=True, num_clips=num_clips)
+    dataset = exp.split(split, test_mode=True, num_clips=num_clips, keypoint_drop=keypoint_drop)
     workers = cfg.train.num_workers if num_workers is None else num_workers
     log.info("testing %s on %s/%s: %d videos x %d clip(s), %d loader worker(s)", model_path, poses,
              split, len(dataset), num_clips, workers)
@@ -55,7 +58,7 @@ def test(
                              amp=cfg.train.amp, progress=progress)
     frame_dirs = [c["frame_dir"] for c in dataset.clips]
     metrics = accuracy_metrics(scores, labels, exp.num_classes)
-    metrics.update(num_clips=num_clips, split=split)
+    metrics.update(num_clips=num_clips, split=split, keypoint_drop=keypoint_drop)
     log.info("top1 %.2f  mean_class_top1 %.2f  (%d clips)", metrics["top1"],
              metrics["mean_class_top1"], num_clips)
     return ClassScores(scores, labels, frame_dirs), metrics

@@ -75,7 +75,7 @@ def _train(cfg: RunConfig, poses: Path, out: Path, ctx: DistContext, progress: b
     torch.manual_seed(cfg.seed)
     exp = load_experiment(cfg, poses)
     model = exp.build_model().to(ctx.device)
-    train_set = exp.split(cfg.data.train_split, test_mode=False)
+    train_set = exp.split(cfg.data.train_split, test_mode=False, keypoint_drop=cfg.train.keypoint_drop)
     val_set = exp.split(cfg.data.val_split, test_mode=True)
     tc = cfg.train
     if tc.batch_size % ctx.world_size:
