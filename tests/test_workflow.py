@@ -352,6 +352,11 @@ def test_an_interrupted_run_goes_on_with_the_same_command(tmp_path: Path) -> Non
     import time
 
     repo = project_copy(tmp_path / "posec3d-bench")
+    # the smoke gym analog renders in under a second, before Ctrl-C lands: ten times its clips
+    # make a job that is still running when it does
+    profile = yaml.safe_load((repo / SMOKE).read_text())
+    profile["datasets"]["gym"]["synth"]["set"]["clips_per_class"] *= 10
+    (repo / SMOKE).write_text(yaml.safe_dump(profile))
     command = [sys.executable, "-m", "snakemake", "--cores", "1", "data/gym/videos", "--configfile", SMOKE]
     log = repo / "logs" / "render" / "gym.log"
     first = subprocess.Popen(command, cwd=repo, env=_env(repo), start_new_session=True,
