@@ -25,7 +25,8 @@ import torch
 from torch.utils.data import Dataset
 
 from posec3d.coordinates import CoordinateConfig, prepare_coordinates
-from posec3d.keypoint_drop import clip_rng, drop_keypoints
+from posec3d.keypoint_drop import drop_keypoints
+from posec3d.seeding import named_rng
 from posec3d.storage import PoseFileError
 from posec3d.volumes.pipeline import VolumeConfig, collate_coordinates, prepare_clip, render
 from posec3d.volumes.stored import collate_stored, prepare_stored, render_stored
@@ -168,7 +169,7 @@ class ClipDataset(Dataset):
         rng = None if self.test_mode else np.random.default_rng([self.seed, self.epoch, index])
         try:
             if self.keypoint_drop > 0:
-                drops = (clip_rng(self.seed, clip) if self.test_mode
+                drops = (named_rng(self.seed, str(clip.get("frame_dir", ""))) if self.test_mode
                          else np.random.default_rng([self.seed, self.epoch, index, _DROP_STREAM]))
                 clip = drop_keypoints(clip, self.keypoint_drop, drops)
             sample = self.adapter.prepare(clip, self.num_clips, self.test_mode, rng)

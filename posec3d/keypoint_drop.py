@@ -6,7 +6,8 @@ ankles. A dropped keypoint becomes a missing one in the mmaction2 sense: its coo
 score are zeroed. So MS-G3D reads (0, 0, 0) for it, Eq. 1 draws no joint map, Eq. 2 draws no limb
 through it, and a stored estimator heatmap (Table 3d's input) is emptied too.
 
-Drops are drawn for every frame of the clip before frame sampling, so two models that sample
+At test time the generator is `posec3d.seeding.named_rng(seed, clip name)`, the same for every
+model. Drops are drawn for every frame of the clip before frame sampling, so two models that sample
 different frames still see the same drops wherever their frames meet. Each person in a frame is
 perturbed on its own (the paper's FineGYM clips have one athlete). One uniform number per
 person-frame decides whether it loses a keypoint (u < p), and a second one picks which keypoint. With the
@@ -16,7 +17,6 @@ an accuracy-against-p curve differ only by the extra drops.
 
 from __future__ import annotations
 
-import zlib
 from typing import Any
 
 import numpy as np
@@ -40,11 +40,6 @@ def drop_mask(persons: int, frames: int, p: float, rng: np.random.Generator) -> 
     return mask
 
 
-def clip_rng(seed: int, clip: dict[str, Any]) -> np.random.Generator:
-    """The test-time generator of a clip: a function of (seed, clip name) alone, the same for every model."""
-    return np.random.default_rng([seed, zlib.crc32(str(clip.get("frame_dir", "")).encode())])
-
-
 def drop_keypoints(clip: dict[str, Any], p: float, rng: np.random.Generator) -> dict[str, Any]:
     """A copy of `clip` with its drops applied (its arrays are not changed).
 
@@ -54,11 +49,10 @@ def drop_keypoints(clip: dict[str, Any], p: float, rng: np.random.Generator) -> 
     if "keypoint_score" not in clip:
         raise ValueError("keypoint drop needs 2D poses with keypoint scores (Table 5 is on 2D poses)")
     score = np.asarray(clip["keypoint_score"])
-    keypoint = np.asarray(clip["keypoint"])
     mask = drop_mask(score.shape[0], score.shape[1], p, rng)
-    out = {**clip, "keypoint": np.where(mask[..., None], 0, keypoint).astype(keypoint.dtype),
-           "keypoint_score": np.where(mask, 0, score).astype(score.dtype)}
-    if "heatmap" in clip:
-        heatmap = np.asarray(clip["heatmap"])
-        out["heatmap"] = np.where(mask[..., None, None], 0, heatmap).astype(heatmap.dtype)
+    out = dict(clip)
+    for key in ("keypoint", "keypoint_score", "heatmap"):  # [M, T, V, ...]: one copy each
+        if key in clip:
+            out[key] = np.array(clip[key])
+            out[key][mask] = 0
     return out

@@ -9,7 +9,8 @@ from scipy import stats
 
 from posec3d.coordinates import CoordinateConfig
 from posec3d.data import ClipDataset, CoordinateInput, VolumeInput
-from posec3d.keypoint_drop import LIMB_KEYPOINTS, clip_rng, drop_keypoints, drop_mask
+from posec3d.keypoint_drop import LIMB_KEYPOINTS, drop_keypoints, drop_mask
+from posec3d.seeding import named_rng
 from posec3d.skeleton import JOINTS
 from posec3d.storage import load_pickle_restricted
 from posec3d.volumes.pipeline import VolumeConfig
@@ -77,7 +78,7 @@ def test_stored_heatmaps_lose_the_same_joints() -> None:
     clip = {"frame_dir": "c", "keypoint": rng.uniform(1, 50, (1, 30, 17, 2)).astype(np.float32),
             "keypoint_score": np.ones((1, 30, 17), np.float32),
             "heatmap": rng.integers(1, 255, (1, 30, 17, 4, 3)).astype(np.uint8)}
-    out = drop_keypoints(clip, 1.0, clip_rng(0, clip))
+    out = drop_keypoints(clip, 1.0, named_rng(0, clip["frame_dir"]))
     dropped = out["keypoint_score"] == 0
     assert (dropped.sum(axis=-1) == 1).all()
     assert (out["heatmap"][dropped] == 0).all() and (out["heatmap"][~dropped] > 0).all()
@@ -96,7 +97,7 @@ def test_every_model_sees_the_same_drops_in_both_input_kinds(clips: list[dict]) 
     frames = clip["total_frames"]
     volume = VolumeInput(VolumeConfig(clip_len=frames, size=(32, 32), crop=False))
     coords = CoordinateInput(CoordinateConfig(clip_len=frames, num_person=1))
-    expected = drop_mask(1, frames, 0.25, clip_rng(7, clip))[0]  # [T, V]
+    expected = drop_mask(1, frames, 0.25, named_rng(7, clip["frame_dir"]))[0]  # [T, V]
     assert expected.any()
 
     def first(adapter, keypoint_drop: float = 0.25) -> object:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from posec3d.atomic import atomic_path, write_json
+from posec3d.seeding import named_rng
 from posec3d.skeleton import JOINTS, LIMBS
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def frame_indices(total: int, every: int, key: str, seed: int) -> list[int]:
     """Every `every`-th frame of a clip of `total` frames, from an offset fixed by (seed, key)."""
     if every < 1:
         raise ValueError(f"frames: every must be >= 1, got {every}")
-    offset = int(np.random.default_rng([seed, zlib.crc32(key.encode())]).integers(every))
+    offset = int(named_rng(seed, key).integers(every))
     return list(range(min(offset, max(total - 1, 0)), total, every))
 
 

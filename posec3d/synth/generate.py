@@ -12,11 +12,12 @@ the existing ones.
 
 from __future__ import annotations
 
-import zlib
 from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
+
+from posec3d.seeding import named_rng
 
 from .analogs import Staged, catalogue, dataset_code, ntu_world, stage, world_rng
 from .body import CAPSULES, SHAPE_PARAMS
@@ -150,7 +151,7 @@ def pose_source(scenes: dict[str, Any], source: str, seed: int = 0) -> dict[str,
                    if k not in clip]
         if missing:
             raise ValueError(f"pose_source: {where} is not a synthetic scene clip: missing {', '.join(missing)}")
-        clip_rng = np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(str(clip["frame_dir"]).encode())]))
+        clip_rng = named_rng(seed, str(clip["frame_dir"]))
         if source == "gt-2d-all":
             # a detector does not know who matters: persons come in an order that says nothing
             # about it (scenes list the persons of interest first)

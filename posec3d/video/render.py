@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from posec3d.atomic import write_json
+from posec3d.seeding import named_rng
 from posec3d.storage import load_poses
 
 from .backdrop import make_backdrop
@@ -43,11 +43,6 @@ def video_size(img_shape: tuple[int, int], width: int) -> tuple[int, int, float]
     return max(1, int(round(img_shape[0] * scale))), int(width), scale
 
 
-def clip_seed(seed: int, frame_dir: str) -> np.random.Generator:
-    """The render generator of one clip: keyed by the dataset seed and the clip's name."""
-    return np.random.default_rng(np.random.SeedSequence([int(seed), zlib.crc32(frame_dir.encode())]))
-
-
 _SCENE_KEYS = ("camera_K", "camera_R", "camera_t", "keypoint_3d", "body_aux_3d", "body_shape", "clothing",
                "background", "background_seed", "img_shape", "scene", "occluders", "occluder_colours")
 
@@ -64,7 +59,7 @@ def render_clip(clip: dict[str, Any], meta: dict[str, Any], width: int, seed: in
         raise ValueError(f"clip {name!r}: not a scenes clip (missing {', '.join(missing)})")
     h, w, scale = video_size(tuple(clip["img_shape"]), width)
     K = np.asarray(clip["camera_K"], np.float64) * np.array([scale, scale, 1.0])[:, None]
-    rng, looks_rng = clip_seed(seed, str(name)).spawn(2)  # persons do not change the camera's draws
+    rng, looks_rng = named_rng(seed, str(name)).spawn(2)  # persons do not change the camera's draws
     backdrop = make_backdrop(clip, list(meta["background_params"]), K, (h, w))
     prims = [person_primitives(clip, list(meta["clothing_parts"]), K, (h, w), looks_rng), box_primitives(clip, K)]
     kinds = [k for p in prims for k in p.kinds]
