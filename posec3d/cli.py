@@ -282,12 +282,16 @@ def _track_run(args: argparse.Namespace) -> None:
 
 def _table(args: argparse.Namespace) -> None:
     from posec3d.tables.build import build_table
+    from posec3d.tables.curves import plot_curves
     from posec3d.tables.table import plot_table, to_markdown, write_csv
 
     profile = read_mapping(args.profile)
     table, _ = build_table(profile, args.name)
     write_csv(table, args.csv)
-    plot_table(table, args.figure, units=("%", ""))
+    if table.x_label:
+        plot_curves(table, args.figure)
+    else:
+        plot_table(table, args.figure, units=("%", ""))
     with atomic_path(args.markdown) as tmp:
         tmp.write_text(to_markdown(table, figure=os.path.relpath(args.figure, args.markdown.parent)))
     cells = {f"{row}.{col}": value for (row, col), value in table.ours.items() if value is not None}

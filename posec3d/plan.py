@@ -47,15 +47,22 @@ class Run:
     def model_file(self) -> str:
         return f"{self.dir}/model.pt"
 
-    def test_metrics(self, clips: int) -> str:
-        return f"{self.dir}/test_{clips}clip.json"
+    def test_metrics(self, clips: int, keypoint_drop: float = 0.0) -> str:
+        return f"{self.dir}/{test_name(clips, keypoint_drop)}.json"
 
-    def test_scores(self, clips: int) -> str:
-        return f"{self.dir}/test_{clips}clip.npz"
+    def test_scores(self, clips: int, keypoint_drop: float = 0.0) -> str:
+        return f"{self.dir}/{test_name(clips, keypoint_drop)}.npz"
 
     @property
     def tracking_file(self) -> str:
         return f"{self.dir}/mlflow.json"
+
+
+def test_name(clips: int, keypoint_drop: float = 0.0) -> str:
+    """A test's file stem: "test_10clip", or "test_1clip_drop0.25" under Table 5's keypoint drop."""
+    if not 0.0 <= keypoint_drop <= 1.0:
+        raise ValueError(f"keypoint drop probability must be in [0, 1], got {keypoint_drop}")
+    return f"test_{clips}clip" + (f"_drop{keypoint_drop:g}" if keypoint_drop else "")
 
 
 def parse_run_dir(path: str | Path) -> Run:
@@ -77,10 +84,16 @@ class Cell:
     column: str
     runs: tuple[Run, ...] = ()  # the same run under each seed; the cell is their mean
     clips: int = 1
+    keypoint_drop: float = 0.0  # Table 5: the probability of dropping a limb keypoint per frame at test
     count_model: str | None = None
     count_at: str | None = None  # "profile" or "paper"
     estimator: str | None = None  # a pose estimator's own evaluation (Table 3b's COCO AP)
     estimator_metric: str | None = None
+
+    @property
+    def scores_files(self) -> tuple[str, ...]:
+        """The class-score files of its tested runs, one per seed."""
+        return tuple(run.test_scores(self.clips, self.keypoint_drop) for run in self.runs)
 
 
 def load_tables(path: str | Path = ROOT / "params" / "tables.yaml") -> dict[str, Any]:
@@ -138,7 +151,8 @@ def cells(config: dict[str, Any], table: str) -> list[Cell]:
                                  model=r["model"], modality=r.get("modality", "joint"),
                                  sampling=r.get("sampling", UNIFORM), seed=seed)
                              for seed in ([int(r["seed"])] if "seed" in r else seeds))
-                out.append(Cell(table, row, col["name"], runs=runs, clips=int(col.get("clips", 1))))
+                out.append(Cell(table, row, col["name"], runs=runs, clips=int(col.get("clips", 1)),
+                                keypoint_drop=float(col.get("keypoint_drop", 0.0))))
             elif "estimator" in col:
                 e = col["estimator"]
                 out.append(Cell(table, row, col["name"], estimator=e["name"], estimator_metric=e["metric"]))
@@ -163,18 +177,49 @@ def sampling_input(sampling: str) -> dict[str, Any]:
     raise ValueError(f"unknown sampling {sampling!r}: expected 'uniform' or 'stride<N>'")
 
 
+def model_lineage(config: dict[str, Any], model: str) -> list[str]:
+    """`model` and the profile entries it builds on through `base:`, the first base first.
+
+    An entry with a base (Table 5's robust MS-G3D: `{base: msg3d, set: {train: {keypoint_drop:
+    0.5}}}`) takes its base's recipe and settings, then its own on top."""
+    models = config["models"]
+    chain = [model]
+    while True:
+        if chain[-1] not in models:
+            where = f"models.{chain[-2]}: base" if len(chain) > 1 else "model"
+            raise ValueError(f"{where} {chain[-1]!r} is not in the profile's models: {sorted(models)}")
+        base = models[chain[-1]].get("base")
+        if base is None:
+            return chain[::-1]
+        if base in chain:
+            raise ValueError(f"models.{chain[-1]}: base {base!r} makes a cycle")
+        chain.append(base)
+
+
+def model_entry(config: dict[str, Any], model: str) -> dict[str, Any]:
+    """The profile's entry for `model` with its bases resolved (see `model_lineage`)."""
+    entry: dict[str, Any] = {}
+    for name in model_lineage(config, model):
+        own = config["models"][name]
+        entry = {**entry, **{k: v for k, v in own.items() if k not in ("base", "set")},
+                 "set": merge(entry.get("set", {}), own.get("set", {}))}
+    return entry
+
+
 def recipe(config: dict[str, Any], model: str) -> dict[str, Any]:
     """The recipe (params/recipes/*.yaml) the profile names for `model`, as a fresh dict."""
-    return copy.deepcopy(_read_yaml(ROOT / config["models"][model]["recipe"]))
+    return copy.deepcopy(_read_yaml(ROOT / model_entry(config, model)["recipe"]))
 
 
 def run_config(config: dict[str, Any], run: Run) -> dict[str, Any]:
-    """The resolved config of `run`: recipe < profile model settings < dataset settings < run."""
-    model = config["models"][run.model]
+    """The resolved config of `run`: recipe < profile model settings < dataset settings < run
+    (a model's `base` entries first at each level)."""
+    model = model_entry(config, run.model)
     dataset = config["datasets"][run.dataset]
     resolved = recipe(config, run.model)
     resolved = merge(resolved, model.get("set", {}))
-    resolved = merge(resolved, dataset.get("models", {}).get(run.model, {}))
+    for name in model_lineage(config, run.model):  # a base's dataset settings, then the model's own
+        resolved = merge(resolved, dataset.get("models", {}).get(name, {}))
     resolved = merge(resolved, {
         "seed": run.seed,
         "data": {"train_split": dataset["splits"]["train"], "val_split": dataset["splits"]["val"]},

@@ -70,7 +70,7 @@ def matrix_from_yaml(profile: dict) -> tuple[int, set[tuple], set[tuple]]:
     A table has rows x columns cells; each (row, run column) pair is one training run named by
     (dataset, concrete pose source, model, modality, sampling, seed) per seed (the column's
     seed, else the table's seeds, else the profile's seeds, else its seed), and one test per clip
-    count; tables that name the same run share it.
+    count and keypoint-drop probability; tables that name the same run share it.
     """
     declared = read_mapping(plan.ROOT / "params" / "tables.yaml")
     cells, runs, tests = 0, set(), set()
@@ -86,7 +86,7 @@ def matrix_from_yaml(profile: dict) -> tuple[int, set[tuple], set[tuple]]:
                 run = (row, profile["pose_sources"].get(poses, poses), spec["model"],
                        spec.get("modality", "joint"), spec.get("sampling", "uniform"), seed)
                 runs.add(run)
-                tests.add((run, column.get("clips", 1)))
+                tests.add((run, column.get("clips", 1), column.get("keypoint_drop", 0)))
     return cells, runs, tests
 
 
@@ -98,7 +98,8 @@ def test_run_and_cell_counts_are_the_matrix_declared(profile: str) -> None:
     assert len(planned) == cells
     assert {(r.dataset, r.poses, r.model, r.modality, r.sampling, r.seed) for r in plan.runs(config)} == runs
     assert len(plan.runs(config)) == len(runs)
-    assert {(r, c.clips) for c in planned for r in c.runs} == {(plan.Run(*r), k) for r, k in tests}
+    assert {(r, c.clips, c.keypoint_drop) for c in planned for r in c.runs} == {
+        (plan.Run(*r), k, p) for r, k, p in tests}
 
 
 def test_seeds_give_one_run_per_seed_behind_each_cell(default: dict) -> None:
@@ -112,3 +113,40 @@ def test_seeds_give_one_run_per_seed_behind_each_cell(default: dict) -> None:
     assert {r.dir for r in gt.runs} == {f"runs/gym/hq-gt/msg3d_joint_uniform_s{s}" for s in (0, 1)}
     with pytest.raises(ValueError, match="without repeats"):
         plan.cells({**default, "seeds": [1, 1]}, "table4")
+
+
+def test_table5_tests_the_table4_runs_under_keypoint_drops(default: dict) -> None:
+    """Table 5's GCN and 3D-CNN rows are Table 4's gym runs, tested again with drops (one file per
+    p); its robust GCN is one more run, MS-G3D trained with drops."""
+    table4 = {r for c in plan.cells(default, "table4") for r in c.runs}
+    table5 = {c.column: c for c in plan.cells(default, "table5")}
+    assert set(table5["gcn_p1"].runs) <= table4 and set(table5["cnn_p1_8"].runs) <= table4
+    assert [r.dir for r in table5["robust_p0"].runs] == ["runs/gym/hq-gt/msg3d-robust_joint_uniform_s0"]
+    assert {c.keypoint_drop for c in table5.values()} == {0.0, 0.125, 0.25, 0.5, 1.0}
+    assert table5["gcn_p0"].scores_files == ("runs/gym/hq-gt/msg3d_joint_uniform_s0/test_1clip.npz",)
+    assert table5["cnn_p1_4"].scores_files == (
+        "runs/gym/hq-gt/pose-slowonly_joint_uniform_s0/test_1clip_drop0.25.npz",)
+    assert table5["robust_p1"].runs[0].test_metrics(1, 1.0).endswith("/test_1clip_drop1.json")
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        plan.test_name(1, 1.5)
+
+
+def test_a_model_with_a_base_takes_its_recipe_and_settings(default: dict) -> None:
+    """msg3d-robust is MS-G3D's entry plus its own training setting, at every level (profile
+    settings, then a dataset's settings of the base, then its own)."""
+    robust = plan.Run("gym", "hq-gt", "msg3d-robust", "joint", "uniform", 0)
+    plain = plan.Run("gym", "hq-gt", "msg3d", "joint", "uniform", 0)
+    assert plan.model_lineage(default, "msg3d-robust") == ["msg3d", "msg3d-robust"]
+    robust_cfg, plain_cfg = plan.run_config(default, robust), plan.run_config(default, plain)
+    assert robust_cfg["train"].pop("keypoint_drop") == 0.5
+    assert robust_cfg == plain_cfg
+    gym = default["datasets"]["gym"]
+    tuned = {**default, "datasets": {**default["datasets"], "gym": {
+        **gym, "models": {"msg3d": {"train": {"epochs": 3}}, "msg3d-robust": {"train": {"epochs": 5}}}}}}
+    assert plan.run_config(tuned, plain)["train"]["epochs"] == 3
+    assert plan.run_config(tuned, robust)["train"]["epochs"] == 5
+    cycle = {**default, "models": {"a": {"base": "b"}, "b": {"base": "a"}}}
+    with pytest.raises(ValueError, match="cycle"):
+        plan.model_entry(cycle, "a")
+    with pytest.raises(ValueError, match="base 'nope' is not in the profile's models"):
+        plan.model_entry({**default, "models": {"a": {"base": "nope"}}}, "a")

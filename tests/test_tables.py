@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from posec3d.stats import Interval
+from posec3d.tables.curves import curve_groups, plot_curves
 from posec3d.tables.report import write_report
 from posec3d.tables.table import Column, Table, TableError, format_value, plot_table, read_csv, to_markdown, write_csv
 
@@ -272,3 +273,26 @@ def test_report_refuses_inconsistent_input(tmp_path: Path) -> None:
     with pytest.raises(TableError, match=r"notes.md: not a table section"):
         write_report([section, stray], tmp_path / "report.md", profile="default", **REPORT_ARGS)
     assert not (tmp_path / "report.md").exists()
+
+
+def sweep_table() -> Table:
+    """Table 5's shape: two models (groups) tested at three keypoint-drop probabilities (x)."""
+    columns = [Column(f"{m}_{i}", f"p={p}", "%", group, interval=True, x=p)
+               for m, group in (("gcn", "GCN"), ("cnn", "3D-CNN")) for i, p in ((2, 1.0), (0, 0.0), (1, 0.5))]
+    ours = {("gym", c.name): 80.0 - 10 * c.x if c.group == "GCN" else 85.0 for c in columns}
+    intervals = {cell: Interval(v, v - 2, v + 2, 600, 1) for cell, v in ours.items()}
+    return Table(name="table5", title="Table 5", rows=["gym"], row_labels={}, columns=columns, ours=ours,
+                 paper={("gym", c.name): 90.0 for c in columns}, provenance={}, intervals=intervals,
+                 x_label="p")
+
+
+def test_curves_group_columns_in_increasing_x(tmp_path: Path) -> None:
+    groups = curve_groups(sweep_table())
+    assert list(groups) == ["GCN", "3D-CNN"]
+    assert [c.name for c in groups["GCN"]] == ["gcn_0", "gcn_1", "gcn_2"]
+    first, second = tmp_path / "a.png", tmp_path / "b.png"
+    plot_curves(sweep_table(), first)
+    plot_curves(sweep_table(), second)
+    assert first.read_bytes() == second.read_bytes() and png_size(first)[0] >= 600
+    with pytest.raises(TableError, match="no accuracy column has an x position"):
+        plot_curves(make_table(), tmp_path / "c.png")

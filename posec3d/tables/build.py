@@ -64,7 +64,9 @@ def _complexity(model: str, options: dict[str, Any], shape: tuple[int, ...]) -> 
 def build_table(config: dict[str, Any], name: str, root: Path = ROOT) -> tuple[Table, list[str]]:
     """The filled table and the run folders behind it (paths relative to `root`)."""
     spec = plan.tables_of(config)[name]
-    columns = [Column(c["name"], c["label"], c["unit"], c.get("group", ""), interval="run" in c)
+    figure = spec.get("figure", {})  # curves: `x` names the column field on the x axis
+    columns = [Column(c["name"], c["label"], c["unit"], c.get("group", ""), interval="run" in c,
+                      x=float(c[figure["x"]]) if "x" in figure and figure["x"] in c else None)
                for c in spec["columns"]]
     paper = {(row, c["name"]): (c.get("paper") or {}).get(row)
              for row in spec["rows"] for c in spec["columns"]}
@@ -110,7 +112,7 @@ def build_table(config: dict[str, Any], name: str, root: Path = ROOT) -> tuple[T
         name=name, title=spec["title"], rows=list(spec["rows"]),
         row_labels={row: config["datasets"][row].get("label", row) for row in spec["rows"]},
         columns=columns, ours=ours, paper=paper, provenance=provenance, notes=notes,
-        intervals=intervals, level=stats["level"],
+        intervals=intervals, level=stats["level"], x_label=figure.get("label", ""),
     )
     return table, sorted(set().union(*runs_of_row.values()))
 

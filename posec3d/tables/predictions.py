@@ -40,7 +40,7 @@ def load_predictions(cell: plan.Cell, root: Path = plan.ROOT) -> Predictions:
     """The argmax class of every clip in each seed's `test_<k>clip.npz` of an accuracy cell."""
     if not cell.runs:
         raise ValueError(f"table {cell.table}: cell {cell.row}.{cell.column} has no runs")
-    files = tuple(run.test_scores(cell.clips) for run in cell.runs)
+    files = cell.scores_files
     seeds = []
     for file in files:
         scores = ClassScores.load(root / file)

@@ -59,6 +59,7 @@ class Column:
     unit: str  # a key of UNITS: "%" (accuracy), "M" (parameters, millions), "G" (GMACs)
     group: str = ""  # e.g. "GCN" / "3D-CNN"
     interval: bool = False  # an accuracy measured on validation clips: its cells carry intervals
+    x: float | None = None  # its position on a curve figure's x axis (Table 5's p), if it has one
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -89,6 +90,7 @@ class Table:
     # (row, column name) -> our value's interval over validation clips (columns with interval=True)
     intervals: dict[tuple[str, str], Interval] = field(default_factory=dict)
     level: float = 0.95  # the intervals' coverage
+    x_label: str = ""  # set when the figure is curves over the columns' `x` (one line per group)
 
     def label(self, row: str) -> str:
         return self.row_labels.get(row, row)

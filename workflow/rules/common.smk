@@ -29,6 +29,7 @@ wildcard_constraints:
     source=r"[a-z0-9-]+",
     run=r"[a-z0-9-]+_(joint|limb)_[a-z0-9]+_s\d+",
     clips=r"\d+",
+    drop=r"0?\.\d+|1",
     table=r"table[0-9a-z]+",
     estimator="|".join(config.get("estimators", {}).get("models", {})) or "(?!)",
 
@@ -110,17 +111,23 @@ def train_threads():
 
 
 def tests_of_run(wildcards):
-    """Every test a profile's tables ask of this run (k-clip metrics and scores)."""
+    """Every test a profile's tables ask of this run (k-clip metrics and scores, with and without
+    Table 5's keypoint drop)."""
     run = run_of(wildcards)
-    clips = sorted({c.clips for t in TABLES for c in plan.cells(config, t) if run in c.runs})
-    return [run.test_metrics(k) for k in clips] + [run.test_scores(k) for k in clips]
+    tests = sorted({(c.clips, c.keypoint_drop) for t in TABLES for c in plan.cells(config, t) if run in c.runs})
+    return [run.test_metrics(*test) for test in tests] + [run.test_scores(*test) for test in tests]
+
+
+def keypoint_drop_option(wildcards):
+    """`--keypoint-drop P` of a Table 5 test (its output names P), else nothing."""
+    return f"--keypoint-drop {wildcards.drop}" if "drop" in wildcards.keys() else ""
 
 
 def table_inputs(wildcards):
     """Test class scores (values and intervals) and tracking records of every run behind a table,
     and the evaluations of its estimators."""
     cells = plan.cells(config, wildcards.table)
-    tests = sorted({r.test_scores(c.clips) for c in cells for r in c.runs})
+    tests = sorted({f for c in cells for f in c.scores_files})
     tracking = sorted({r.tracking_file for c in cells for r in c.runs})
     estimators = sorted({plan.estimator_files(c.estimator)["metrics"] for c in cells if c.estimator})
     return tests + tracking + estimators
@@ -130,7 +137,7 @@ def claims_inputs(wildcards):
     """The class scores and tracking records of every cell that a claim of the profile's tables
     compares (the claims' MLflow run names the runs behind it)."""
     cells = claims.claim_cells(config)
-    return sorted({r.test_scores(c.clips) for c in cells for r in c.runs}) + sorted(
+    return sorted({f for c in cells for f in c.scores_files}) + sorted(
         {r.tracking_file for c in cells for r in c.runs})
 
 

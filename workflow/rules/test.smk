@@ -1,4 +1,5 @@
-# Testing: k-clip class scores (for late fusion) and the paper's metrics of a trained run.
+# Testing: k-clip class scores (for late fusion) and the paper's metrics of a trained run, on the
+# clean validation poses and, for Table 5, with limb keypoints dropped at probability {drop}.
 
 
 rule test:
@@ -10,6 +11,8 @@ rule test:
         metrics="runs/{dataset}/{source}/{run}/test_{clips}clip.json",
     log:
         "logs/test/{dataset}/{source}/{run}_{clips}clip.log",
+    params:
+        keypoint_drop=keypoint_drop_option,
     threads: train_threads()
     resources:
         gpu=min(train_gpus(), 1),
@@ -17,4 +20,13 @@ rule test:
         ENVIRONMENT
     shell:
         "posec3d test --model {input.model} --poses {input.poses} --clips {wildcards.clips} "
-        "--scores {output.scores} --metrics {output.metrics} --threads {threads} > {log} 2>&1"
+        "{params.keypoint_drop} --scores {output.scores} --metrics {output.metrics} "
+        "--threads {threads} > {log} 2>&1"
+
+
+use rule test as test_keypoint_drop with:
+    output:
+        scores="runs/{dataset}/{source}/{run}/test_{clips}clip_drop{drop}.npz",
+        metrics="runs/{dataset}/{source}/{run}/test_{clips}clip_drop{drop}.json",
+    log:
+        "logs/test/{dataset}/{source}/{run}_{clips}clip_drop{drop}.log",
