@@ -139,17 +139,23 @@ def seeds_of(config: dict[str, Any], table: str) -> list[int]:
 
 
 def cells(config: dict[str, Any], table: str) -> list[Cell]:
-    """Every cell of `table` under this profile (a column's `run.seed` pins a single seed)."""
+    """Every cell of `table` under this profile (a column's `run.seed` pins a single seed).
+
+    The profile's table entry may map a declared sampling to its own (`sampling: {stride2:
+    stride4}`): Figure 3's fixed strides keep the paper's window in seconds at another frame rate.
+    """
     spec = tables_of(config)[table]
     seeds = seeds_of(config, table)
+    samplings = (config.get("tables", {}).get(table) or {}).get("sampling", {})
     out = []
     for row in spec["rows"]:
         for col in spec["columns"]:
             if "run" in col:
                 r = col["run"]
+                sampling = r.get("sampling", UNIFORM)
                 runs = tuple(Run(dataset=row, poses=pose_source(config, r.get("poses", "main")),
                                  model=r["model"], modality=r.get("modality", "joint"),
-                                 sampling=r.get("sampling", UNIFORM), seed=seed)
+                                 sampling=samplings.get(sampling, sampling), seed=seed)
                              for seed in ([int(r["seed"])] if "seed" in r else seeds))
                 out.append(Cell(table, row, col["name"], runs=runs, clips=int(col.get("clips", 1)),
                                 keypoint_drop=float(col.get("keypoint_drop", 0.0))))

@@ -68,7 +68,7 @@ def matrix_from_yaml(profile: dict) -> tuple[int, set[tuple], set[tuple]]:
     """(cells, runs, tests) of a profile, counted from the YAML alone, not through posec3d.plan.
 
     A table has rows x columns cells; each (row, run column) pair is one training run named by
-    (dataset, concrete pose source, model, modality, sampling, seed) per seed (the column's
+    (dataset, concrete pose source, model, modality, sampling as the profile maps it, seed) per seed (the column's
     seed, else the table's seeds, else the profile's seeds, else its seed), and one test per clip
     count and keypoint-drop probability; tables that name the same run share it.
     """
@@ -83,8 +83,9 @@ def matrix_from_yaml(profile: dict) -> tuple[int, set[tuple], set[tuple]]:
             seeds = ([spec["seed"]] if "seed" in spec
                      else chosen.get("seeds", profile.get("seeds", [profile["seed"]])))
             for seed in seeds:
+                sampling = spec.get("sampling", "uniform")
                 run = (row, profile["pose_sources"].get(poses, poses), spec["model"],
-                       spec.get("modality", "joint"), spec.get("sampling", "uniform"), seed)
+                       spec.get("modality", "joint"), chosen.get("sampling", {}).get(sampling, sampling), seed)
                 runs.add(run)
                 tests.add((run, column.get("clips", 1), column.get("keypoint_drop", 0)))
     return cells, runs, tests
@@ -150,3 +151,20 @@ def test_a_model_with_a_base_takes_its_recipe_and_settings(default: dict) -> Non
         plan.model_entry(cycle, "a")
     with pytest.raises(ValueError, match="base 'nope' is not in the profile's models"):
         plan.model_entry({**default, "models": {"a": {"base": "nope"}}}, "a")
+
+
+def test_figure3_strides_keep_the_papers_window_in_seconds(default: dict) -> None:
+    """The default profile samples 8 frames at 15 frames/s: the paper's strides 2-4 of 32 frames at
+    30 frames/s become 4-8, and the runs are Pose-SlowOnly at 8 frames; cropping's uniform run is
+    Figure 3's NTU-60 one, trained once."""
+    figure3 = {(c.row, c.column): c.runs[0] for c in plan.cells(default, "figure3")}
+    assert [figure3[("gym", f"stride{s}")].sampling for s in (2, 3, 4)] == ["stride4", "stride6", "stride8"]
+    fps = default["datasets"]["gym"]["synth"]["set"]["fps"]
+    for paper, ours in ((2, 4), (3, 6), (4, 8)):
+        run = figure3[("gym", f"stride{paper}")]
+        clip_len = plan.run_config(default, run)["input"]["clip_len"]
+        assert plan.run_config(default, run)["input"]["stride"] == ours
+        assert clip_len * ours / fps == pytest.approx(32 * paper / 30)
+    cropping = {c.column: c.runs[0] for c in plan.cells(default, "cropping")}
+    assert cropping["with_crop"] == figure3[("ntu60", "uniform")]
+    assert plan.run_config(default, cropping["without_crop"])["input"]["crop"] is False

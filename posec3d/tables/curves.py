@@ -35,6 +35,8 @@ def plot_curves(table: Table, path: str | Path) -> None:
     if path.suffix.lower() != ".png":
         raise TableError(f"{path}: plot_curves writes PNG; the name must end in .png")
     groups = curve_groups(table)
+    xs = [c.x for columns in groups.values() for c in columns]
+    dodge = 0.012 * ((max(xs) - min(xs)) or 1.0)  # our points side by side, so error bars stay apart
     fig = Figure(figsize=(7.5, 0.6 + 3.6 * len(table.rows)), layout="constrained")
     axes = fig.subplots(len(table.rows), 1, squeeze=False)[:, 0]
     for ax, row in zip(axes, table.rows):
@@ -47,7 +49,8 @@ def plot_curves(table: Table, path: str | Path) -> None:
             if points:
                 error = [[v - i.low if i else 0.0 for _, v, i in points],
                          [i.high - v if i else 0.0 for _, v, i in points]]
-                ax.errorbar([p[0] for p in points], [p[1] for p in points], yerr=error, color=color,
+                shift = (g - (len(groups) - 1) / 2) * dodge
+                ax.errorbar([p[0] + shift for p in points], [p[1] for p in points], yerr=error, color=color,
                             marker="o", capsize=3, linewidth=1.5)
             paper = [(xi, table.paper.get((row, c.name))) for xi, c in zip(x, columns)]
             paper = [(xi, v) for xi, v in paper if v is not None]

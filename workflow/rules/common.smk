@@ -30,7 +30,7 @@ wildcard_constraints:
     run=r"[a-z0-9-]+_(joint|limb)_[a-z0-9]+_s\d+",
     clips=r"\d+",
     drop=r"0?\.\d+|1",
-    table=r"table[0-9a-z]+",
+    table="|".join(TABLES) or "(?!)",
     estimator="|".join(config.get("estimators", {}).get("models", {})) or "(?!)",
 
 
