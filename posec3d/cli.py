@@ -281,14 +281,17 @@ def _track_run(args: argparse.Namespace) -> None:
 
 
 def _table(args: argparse.Namespace) -> None:
-    from posec3d.tables.build import build_table
+    from posec3d.tables.build import build_table_and_bins
     from posec3d.tables.curves import plot_curves
+    from posec3d.tables.length_bins import plot_length_bins
     from posec3d.tables.table import plot_table, to_markdown, write_csv
 
     profile = read_mapping(args.profile)
-    table, _ = build_table(profile, args.name)
+    table, _, bins = build_table_and_bins(profile, args.name)
     write_csv(table, args.csv)
-    if table.x_label:
+    if bins:
+        plot_length_bins(table, bins, args.figure)
+    elif table.x_label:
         plot_curves(table, args.figure)
     else:
         plot_table(table, args.figure, units=("%", ""))

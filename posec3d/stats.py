@@ -117,6 +117,20 @@ def bootstrap_interval(
     return Interval(float(np.mean(per_seed)), low, high, len(labels), len(pred), seed_sd)
 
 
+def _paired_replicates(pred_a: np.ndarray, pred_b: np.ndarray, labels: np.ndarray, metric: str,
+                       replicates: int, seed: int) -> tuple[float, np.ndarray, int]:
+    """metric(A) - metric(B) on the clips, its bootstrap replicates [replicates] (each resampling
+    the clips once for both sides), and the smaller of the two seed counts."""
+    pred_a, pred_b = _as_seeds(pred_a, labels), _as_seeds(pred_b, labels)
+    num_classes = int(max(pred_a.max(), pred_b.max(), np.max(labels))) + 1
+    weights = bootstrap_weights(len(labels), replicates, seed)
+    diff = metric_values(pred_a, labels, metric, weights, num_classes) - metric_values(
+        pred_b, labels, metric, weights, num_classes
+    )
+    value = metric_values(pred_a, labels, metric) - metric_values(pred_b, labels, metric)
+    return float(value), diff, min(len(pred_a), len(pred_b))
+
+
 def paired_difference(
     pred_a: np.ndarray,
     pred_b: np.ndarray,
@@ -133,14 +147,27 @@ def paired_difference(
     evaluates both on them, so the clip-to-clip variation they share cancels. `seeds` is the
     smaller of the two seed counts.
     """
-    pred_a, pred_b = _as_seeds(pred_a, labels), _as_seeds(pred_b, labels)
-    num_classes = int(max(pred_a.max(), pred_b.max(), np.max(labels))) + 1
-    weights = bootstrap_weights(len(labels), replicates, seed)
-    diff = metric_values(pred_a, labels, metric, weights, num_classes) - metric_values(
-        pred_b, labels, metric, weights, num_classes
-    )
-    value = metric_values(pred_a, labels, metric) - metric_values(pred_b, labels, metric)
-    return Interval(value, *_percentiles(diff, level), len(labels), min(len(pred_a), len(pred_b)))
+    value, diff, seeds = _paired_replicates(pred_a, pred_b, labels, metric, replicates, seed)
+    return Interval(value, *_percentiles(diff, level), len(labels), seeds)
+
+
+def difference_growth(
+    first: tuple[np.ndarray, np.ndarray, np.ndarray],
+    last: tuple[np.ndarray, np.ndarray, np.ndarray],
+    metric: str,
+    *,
+    level: float = 0.95,
+    replicates: int = 2000,
+    seed: int = 0,
+) -> Interval:
+    """How much more A beats B on one set of clips than on another, disjoint one (Figure 4: the
+    longest against the shortest clips): (A - B on `last`) - (A - B on `first`), each given as
+    (pred_a, pred_b, labels). Each set is resampled on its own (paired within, independent
+    between: the sets share no clip); `n` is the smaller set."""
+    value_first, diff_first, seeds_first = _paired_replicates(*first, metric, replicates, seed)
+    value_last, diff_last, seeds_last = _paired_replicates(*last, metric, replicates, seed + 1)
+    return Interval(value_last - value_first, *_percentiles(diff_last - diff_first, level),
+                    min(len(first[2]), len(last[2])), min(seeds_first, seeds_last))
 
 
 def mcnemar_exact(correct_a: np.ndarray, correct_b: np.ndarray) -> float:
@@ -156,7 +183,8 @@ def mcnemar_exact(correct_a: np.ndarray, correct_b: np.ndarray) -> float:
 def verdict(kind: str, difference: Interval, margin: float = 0.0, min_clips: int = 0) -> str:
     """Verdict on a claim about A - B from its two-sided interval (95%: a paired test at alpha 0.05).
 
-    "better": A > B; "not_worse": A > B - margin (margin in percentage points). "reproduced"
+    "better": A > B; "not_worse": A > B - margin (margin in percentage points); "grows": the
+    interval is of `difference_growth`, and the growth is above 0. "reproduced"
     when the whole interval lies on the claimed side, "contradicted" when it lies wholly on
     the other, "inconclusive" otherwise, and always when fewer than `min_clips` clips were
     compared: on a handful of clips the bootstrap collapses (two models right on the same 5
@@ -164,12 +192,12 @@ def verdict(kind: str, difference: Interval, margin: float = 0.0, min_clips: int
     """
     if difference.n < min_clips:
         return "inconclusive"
-    if kind == "better":
+    if kind in ("better", "grows"):
         bound = 0.0
     elif kind == "not_worse":
         bound = -margin
     else:
-        raise ValueError(f"unknown claim kind {kind!r}; expected 'better' or 'not_worse'")
+        raise ValueError(f"unknown claim kind {kind!r}; expected 'better', 'not_worse' or 'grows'")
     if difference.low > bound:
         return "reproduced"
     if difference.high < bound:

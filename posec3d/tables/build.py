@@ -13,10 +13,12 @@ from typing import Any
 
 from posec3d import plan
 from posec3d.stats import Interval
+from posec3d.tables.length_bins import LengthBins, length_bins
 from posec3d.tables.predictions import cell_interval, load_predictions, stats_settings
 from posec3d.tables.table import Column, Table
 
 ROOT = plan.ROOT
+CLIPS_COLUMN = "clips"  # a binned table's clips per bin
 
 SYNTHETIC_NOTE = ("Our numbers come from the synthetic world (profile {profile}), at scaled-down "
                   "sizes: compare trends with the paper, not absolute values.")
@@ -62,27 +64,53 @@ def _complexity(model: str, options: dict[str, Any], shape: tuple[int, ...]) -> 
 
 
 def build_table(config: dict[str, Any], name: str, root: Path = ROOT) -> tuple[Table, list[str]]:
-    """The filled table and the run folders behind it (paths relative to `root`)."""
+    """The filled table and the run folders behind it (paths relative to `root`).
+
+    A table with `bins` (Figure 4) has a row per length bin of each dataset (`length_bins`), with
+    the bin's clip count beside its accuracies.
+    """
+    table, run_dirs, _ = build_table_and_bins(config, name, root)
+    return table, run_dirs
+
+
+def build_table_and_bins(config: dict[str, Any], name: str,
+                         root: Path = ROOT) -> tuple[Table, list[str], list[LengthBins]]:
+    """`build_table`, with the length bins of a binned table (empty for any other)."""
     spec = plan.tables_of(config)[name]
+    bins = [length_bins(config, name, row, root) for row in spec["rows"]] if "bins" in spec else []
+    bins_of = {b.dataset: b for b in bins}
+    rows = [key for b in bins for key in b.rows] or list(spec["rows"])
+    dataset_of = {key: b.dataset for b in bins for key in b.rows} or {row: row for row in rows}
     figure = spec.get("figure", {})  # curves: `x` names the column field on the x axis
     columns = [Column(c["name"], c["label"], c["unit"], c.get("group", ""), interval="run" in c,
                       x=float(c[figure["x"]]) if "x" in figure and figure["x"] in c else None)
                for c in spec["columns"]]
-    paper = {(row, c["name"]): (c.get("paper") or {}).get(row)
-             for row in spec["rows"] for c in spec["columns"]}
+    if bins:
+        columns.append(Column(CLIPS_COLUMN, "Clips", "clips"))
+    paper = {(row, c["name"]): (c.get("paper") or {}).get(dataset_of[row])
+             for row in rows for c in spec["columns"]}
     ours: dict[tuple[str, str], float | None] = {}
     intervals: dict[tuple[str, str], Interval] = {}
     stats = stats_settings(config)
-    runs_of_row: dict[str, set[str]] = {row: set() for row in spec["rows"]}
+    runs_of_row: dict[str, set[str]] = {row: set() for row in rows}
     counted: dict[tuple[str, str], tuple[float, float]] = {}
     unit = {c["name"]: c["unit"] for c in spec["columns"]}
     for cell in plan.cells(config, name):
         if cell.runs:
             metric = config["datasets"][cell.row]["metric"]
-            interval = cell_interval(load_predictions(cell, root), metric, stats)
-            ours[(cell.row, cell.column)] = interval.value
-            intervals[(cell.row, cell.column)] = interval
-            runs_of_row[cell.row].update(run.dir for run in cell.runs)
+            predictions = load_predictions(cell, root)
+            if cell.row in bins_of:
+                parts = zip(bins_of[cell.row].rows, bins_of[cell.row].split(predictions))
+            else:
+                parts = [(cell.row, predictions)]
+            for row, part in parts:
+                runs_of_row[row].update(run.dir for run in cell.runs)
+                if bins:
+                    ours[(row, CLIPS_COLUMN)] = float(len(part.labels))
+                if len(part.labels):
+                    interval = cell_interval(part, metric, stats)
+                    ours[(row, cell.column)] = interval.value
+                    intervals[(row, cell.column)] = interval
         elif cell.estimator is not None:
             metrics = json.loads((root / plan.estimator_files(cell.estimator)["metrics"]).read_text())
             ours[(cell.row, cell.column)] = metrics[cell.estimator_metric]
@@ -99,22 +127,24 @@ def build_table(config: dict[str, Any], name: str, root: Path = ROOT) -> tuple[T
             "profile": config["profile"],
             "pose_source": ";".join(sorted({plan.parse_run_dir(d).poses for d in runs_of_row[row]})),
             "git_commit": commit,
-            "metric": config["datasets"][row]["metric"],
+            "metric": config["datasets"][dataset_of[row]]["metric"],
             "run_ids": ";".join(sorted(runs_of_row[row])),
             "mlflow_run_ids": ";".join(mlflow_ids(root, sorted(runs_of_row[row]))),
         }
-        for row in spec["rows"]
+        for row in rows
     }
     notes = list(spec.get("notes", []))
     if not config.get("datasets_are_official", False):
         notes.insert(0, SYNTHETIC_NOTE.format(profile=config["profile"]))
+    labels = {row: config["datasets"][row].get("label", row) for row in spec["rows"]}
+    for b in bins:
+        labels.update(zip(b.rows, b.labels(labels.pop(b.dataset))))
     table = Table(
-        name=name, title=spec["title"], rows=list(spec["rows"]),
-        row_labels={row: config["datasets"][row].get("label", row) for row in spec["rows"]},
+        name=name, title=spec["title"], rows=rows, row_labels=labels,
         columns=columns, ours=ours, paper=paper, provenance=provenance, notes=notes,
         intervals=intervals, level=stats["level"], x_label=figure.get("label", ""),
     )
-    return table, sorted(set().union(*runs_of_row.values()))
+    return table, sorted(set().union(*runs_of_row.values())), bins
 
 
 def mlflow_ids(root: Path, run_dirs: list[str]) -> list[str]:

@@ -8,13 +8,15 @@
       - {name: ..., kind: order, cells: [gt, tracking, detection], quote: "..."}
 
 "better": A is greater than B; "not_worse": A is greater than B - margin (percentage points);
-"order": each cell is better than the next (expanded into those pairs). A claim holds on every
-row of its table. For each claim and row, the two cells' predictions on the same validation
-clips give a paired bootstrap interval of A - B (`posec3d.stats.paired_difference`); the
-verdict is "reproduced" when the whole interval lies on the claimed side of the bound,
-"contradicted" when it lies wholly on the other side, and "inconclusive" otherwise (a paired
-test at alpha = 1 - level, two-sided). The exact McNemar p-value of top-1 stands beside it
-where each cell is one run.
+"order": each cell is better than the next (expanded into those pairs); "grows" (tables with length
+`bins`, Figure 4): A - B is larger on the longest clips than on the shortest. A claim holds on every
+row of its table (on every length bin of a binned table; "grows" once per dataset). For each claim
+and row, the two cells' predictions on the same validation clips give a paired bootstrap interval of
+A - B (`posec3d.stats.paired_difference`; for "grows", of the longest bin's A - B minus the
+shortest's, `posec3d.stats.difference_growth`); the verdict is "reproduced" when the whole interval
+lies on the claimed side of the bound, "contradicted" when it lies wholly on the other side, and
+"inconclusive" otherwise (a paired test at alpha = 1 - level, two-sided). The exact McNemar p-value
+of top-1 stands beside it where each cell is one run.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from matplotlib.lines import Line2D
 from posec3d import plan
 from posec3d.atomic import atomic_path
 from posec3d.config import ConfigError
-from posec3d.stats import Interval, mcnemar_exact, metric_values, paired_difference, verdict
+from posec3d.stats import Interval, difference_growth, mcnemar_exact, metric_values, paired_difference, verdict
+from posec3d.tables.length_bins import LengthBins, length_bins
 from posec3d.tables.predictions import Predictions, load_predictions, min_clips, stats_settings
 
-KINDS = ("better", "not_worse", "order")
+KINDS = ("better", "not_worse", "order", "grows")
 VERDICT_COLOURS = {"reproduced": "tab:green", "contradicted": "tab:red", "inconclusive": "tab:gray"}
 CSV_HEADER = ["table", "claim", "row", "a", "b", "kind", "margin", "metric", "ours_a", "ours_b",
               "effect", "effect_low", "effect_high", "level", "n_val", "seeds", "mcnemar_p",
@@ -48,7 +51,7 @@ class Claim:
     name: str  # the declared name; an ordering's pairs are "<name>:<a>><b>"
     a: str  # column names
     b: str
-    kind: str  # "better" or "not_worse"
+    kind: str  # "better", "not_worse" or "grows"
     margin: float  # percentage points below B that "not_worse" still accepts; 0 for "better"
     quote: str  # the paper's sentence
 
@@ -57,6 +60,8 @@ class Claim:
         """The claim in symbols, e.g. "cnn_10clip > gcn_acc" or "cnn_1clip >= gcn_acc - 1.0"."""
         if self.kind == "better":
             return f"{self.a} > {self.b}"
+        if self.kind == "grows":
+            return f"{self.a} - {self.b}: longest clips > shortest clips"
         return f"{self.a} >= {self.b} - {self.margin:g}"
 
 
@@ -97,6 +102,8 @@ def declared_claims(config: dict[str, Any], table: str) -> list[Claim]:
             if cell not in accuracy:
                 _fail(table, name, f"cell {cell!r} is not an accuracy of runs (a count or an "
                       f"estimator metric); claims compare: {', '.join(accuracy)}")
+        if kind == "grows" and "bins" not in spec:
+            _fail(table, name, "a grows claim compares length bins; the table declares no bins")
         margin = entry.get("margin")
         if kind == "not_worse":
             if isinstance(margin, bool) or not isinstance(margin, int | float) or not margin >= 0:
@@ -162,30 +169,61 @@ def evaluate_claims(config: dict[str, Any], root: Path = plan.ROOT) -> list[Clai
     """The verdict of every claim of the profile's tables on every row, from the runs' test scores."""
     stats, fewest = stats_settings(config), min_clips(config)
     results = []
+    loaded: dict[plan.Cell, Predictions] = {}  # a cell in several claims is read once
     for table, spec in plan.tables_of(config).items():
         cells = _cells_by_key(config, table)
         paper = {c["name"]: c.get("paper") or {} for c in spec["columns"]}
-        loaded: dict[tuple[str, str], Predictions] = {}  # a cell in several claims is read once
+        bins = {row: length_bins(config, table, row, root) for row in spec["rows"]} if "bins" in spec else {}
         for claim in declared_claims(config, table):
-            for row in spec["rows"]:
-                metric = config["datasets"][row]["metric"]
-                for col in (claim.a, claim.b):
-                    if (row, col) not in loaded:
-                        loaded[(row, col)] = load_predictions(cells[(row, col)], root)
-                a, b = loaded[(row, claim.a)], loaded[(row, claim.b)]
+            for dataset in spec["rows"]:
+                metric = config["datasets"][dataset]["metric"]
+                a, b = (_loaded(loaded, cells[(dataset, col)], root) for col in (claim.a, claim.b))
                 a.check_same_clips(b)
-                effect = paired_difference(a.pred, b.pred, a.labels, metric, **stats)
-                p_value = None
-                if metric == "top1" and len(a.pred) == len(b.pred) == 1:
-                    p_value = mcnemar_exact(a.pred[0] == a.labels, b.pred[0] == b.labels)
-                results.append(ClaimResult(
-                    claim, row, metric,
-                    ours_a=float(metric_values(a.pred, a.labels, metric)),
-                    ours_b=float(metric_values(b.pred, b.labels, metric)),
-                    effect=effect, level=stats["level"], mcnemar_p=p_value,
-                    paper_a=paper[claim.a].get(row), paper_b=paper[claim.b].get(row),
-                    verdict=verdict(claim.kind, effect, claim.margin, fewest)))
+                if claim.kind == "grows":
+                    results.append(_growth(claim, dataset, bins[dataset], a, b, metric, stats, fewest))
+                    continue
+                if dataset in bins:
+                    parts = zip(bins[dataset].rows, bins[dataset].split(a), bins[dataset].split(b))
+                else:
+                    parts = [(dataset, a, b)]
+                results += [_compared(claim, row, part_a, part_b, metric, stats, fewest,
+                                      paper[claim.a].get(dataset), paper[claim.b].get(dataset))
+                            for row, part_a, part_b in parts]
     return results
+
+
+def _loaded(loaded: dict[plan.Cell, Predictions], cell: plan.Cell, root: Path) -> Predictions:
+    if cell not in loaded:
+        loaded[cell] = load_predictions(cell, root)
+    return loaded[cell]
+
+
+def _compared(claim: Claim, row: str, a: Predictions, b: Predictions, metric: str,
+              stats: dict[str, Any], fewest: int, paper_a: float | None, paper_b: float | None) -> ClaimResult:
+    """The paired verdict of a better / not-worse claim on one row's clips."""
+    effect = paired_difference(a.pred, b.pred, a.labels, metric, **stats)
+    p_value = None
+    if metric == "top1" and len(a.pred) == len(b.pred) == 1:
+        p_value = mcnemar_exact(a.pred[0] == a.labels, b.pred[0] == b.labels)
+    return ClaimResult(claim, row, metric,
+                       ours_a=float(metric_values(a.pred, a.labels, metric)),
+                       ours_b=float(metric_values(b.pred, b.labels, metric)),
+                       effect=effect, level=stats["level"], mcnemar_p=p_value, paper_a=paper_a,
+                       paper_b=paper_b, verdict=verdict(claim.kind, effect, claim.margin, fewest))
+
+
+def _growth(claim: Claim, dataset: str, bins: LengthBins, a: Predictions, b: Predictions, metric: str,
+            stats: dict[str, Any], fewest: int) -> ClaimResult:
+    """A grows claim on one dataset: A - B on its longest clips against its shortest. Here ours_a
+    and ours_b are A - B (percentage points) on the longest and on the shortest bin."""
+    (first_a, *_, last_a), (first_b, *_, last_b) = bins.split(a), bins.split(b)
+    effect = difference_growth((first_a.pred, first_b.pred, first_a.labels),
+                               (last_a.pred, last_b.pred, last_a.labels), metric, **stats)
+    gain = [float(metric_values(x.pred, x.labels, metric) - metric_values(y.pred, y.labels, metric))
+            for x, y in ((last_a, last_b), (first_a, first_b))]
+    return ClaimResult(claim, dataset, metric, ours_a=gain[0], ours_b=gain[1], effect=effect,
+                       level=stats["level"], mcnemar_p=None, paper_a=None, paper_b=None,
+                       verdict=verdict(claim.kind, effect, claim.margin, fewest))
 
 
 # ------------------------------------------------------------------------------------ outputs

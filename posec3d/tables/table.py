@@ -34,6 +34,7 @@ class Unit:
     csv_decimals: int
     shown_decimals: int  # the paper's precision: 92.0, 2.8M, 15.9G, .746
     axis_label: str
+    integer: bool = False  # a count, always written whole
 
 
 UNITS: dict[str, Unit] = {
@@ -41,6 +42,7 @@ UNITS: dict[str, Unit] = {
     "M": Unit(3, 2, "parameters (M)"),
     "G": Unit(3, 1, "GMACs"),
     "": Unit(3, 3, "value"),  # dimensionless, e.g. COCO AP in Table 3b
+    "clips": Unit(0, 0, "validation clips", integer=True),  # Figure 4's clips per length bin
 }
 
 # The provenance keys summarised in Markdown, with their display names.
@@ -138,6 +140,8 @@ def format_value(value: float | None, unit: str, *, shown: bool = False) -> str:
     if value is None:
         return NOT_AVAILABLE if shown else ""
     spec = UNITS[unit]
+    if spec.integer:
+        return f"{value:.0f}"
     decimals = spec.shown_decimals if shown else spec.csv_decimals
     if value != 0:
         decimals = max(decimals, 1 - math.floor(math.log10(abs(value))))

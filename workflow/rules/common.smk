@@ -6,7 +6,7 @@ import os
 import shlex
 
 from posec3d import plan
-from posec3d.tables import claims
+from posec3d.tables import claims, length_bins
 
 # The software of every job, declared (snakemake --lint asks for it in every rule): the project's conda
 # environment. Jobs run in the environment Snakemake runs in (the tested path: make setup); with
@@ -130,7 +130,13 @@ def table_inputs(wildcards):
     tests = sorted({f for c in cells for f in c.scores_files})
     tracking = sorted({r.tracking_file for c in cells for r in c.runs})
     estimators = sorted({plan.estimator_files(c.estimator)["metrics"] for c in cells if c.estimator})
-    return tests + tracking + estimators
+    return tests + tracking + estimators + clip_lengths_inputs(wildcards.table)
+
+
+def clip_lengths_inputs(table):
+    """The pose files whose clip lengths a table binned by length (Figure 4) reads."""
+    spec = plan.tables_of(config)[table]
+    return sorted({length_bins.lengths_file(config, table, row) for row in spec["rows"]}) if "bins" in spec else []
 
 
 def claims_inputs(wildcards):
@@ -138,7 +144,8 @@ def claims_inputs(wildcards):
     compares (the claims' MLflow run names the runs behind it)."""
     cells = claims.claim_cells(config)
     return sorted({f for c in cells for f in c.scores_files}) + sorted(
-        {r.tracking_file for c in cells for r in c.runs})
+        {r.tracking_file for c in cells for r in c.runs}) + sorted(
+        {f for table in TABLES for f in clip_lengths_inputs(table)})
 
 
 # ------------------------------------------------------------------- pose extraction from video
