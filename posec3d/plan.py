@@ -265,6 +265,11 @@ def pose_file(dataset: str, source: str) -> str:
     return f"data/{dataset}/poses/{source}.npz"
 
 
+def detections_file(dataset: str, detector: str) -> str:
+    """Where one detector's person boxes on every frame of `dataset` are stored (Table 3c)."""
+    return f"data/{dataset}/detections/{detector}.npz"
+
+
 def scenes_file(dataset: str) -> str:
     return f"data/{dataset}/scenes.npz"
 

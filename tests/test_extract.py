@@ -41,8 +41,9 @@ def _extract(world: dict, out: Path, boxes: str = "gt", videos: Path | None = No
     pose = BottomUpEstimator(models["bu"]) if boxes == "none" else TopDownEstimator(models["hq"], heatmaps)
     settings = Settings(boxes=boxes, estimator="hq", heatmaps=getattr(pose, "heatmaps", False), score_thr=0.0)
     scenes = kw.pop("scenes", world["root"] / "scenes.npz")
+    detector = kw.pop("detector", None) or PersonDetector(models["detector"])
     summary = extract_dataset(scenes, videos or world["root"] / "videos", out, kw.pop("pose", pose), settings,
-                              detector=PersonDetector(models["detector"]), batch=16, **kw)
+                              detector=detector, batch=16, **kw)
     return {"summary": summary, "poses": load_poses(out)}
 
 
@@ -243,3 +244,30 @@ def test_cli_extracts_with_estimator_folders(world: dict, tmp_path: Path) -> Non
     wrong = ["extract", "--scenes", str(world["root"] / "scenes.npz"), "--videos", str(world["root"] / "videos"),
              "--pose", str(pose), "--boxes", "detection", "--out", str(tmp_path / "x.npz")]
     assert main(wrong) == 2 and not (tmp_path / "x.npz").exists()  # detection boxes need --detector
+
+
+def test_stored_detections_give_what_the_detector_gives(world: dict, tmp_path: Path) -> None:
+    """One `posec3d detect` pass serves Detection and Tracking boxes: each extraction from the stored
+    boxes equals the one that runs the detector itself (same frames per forward, so bit-identical)."""
+    from posec3d.cli import main
+    from posec3d.extract.detections import StoredDetections
+
+    detector = _estimator_dir(world["models"]["detector"], tmp_path / "detector")
+    stored = tmp_path / "detections" / "detector.npz"
+    argv = ["detect", "--scenes", str(world["root"] / "scenes.npz"), "--videos", str(world["root"] / "videos"),
+            "--detector", str(detector), "--out", str(stored), "--batch", "2", "--threads", "1"]
+    assert main(argv) == 0 and [p.name for p in stored.parent.iterdir()] == ["detector.npz"]
+    detections = StoredDetections(stored)
+    for boxes in ("detection", "tracking"):
+        live = _extract(world, tmp_path / f"live-{boxes}.npz", boxes=boxes)["poses"]
+        read = _extract(world, tmp_path / f"read-{boxes}.npz", boxes=boxes, detector=detections)["poses"]
+        for a, b in zip(live["annotations"], read["annotations"], strict=True):
+            np.testing.assert_array_equal(a["box"], b["box"])
+            np.testing.assert_array_equal(a["keypoint"], b["keypoint"])
+    with pytest.raises(ValueError, match="no detections for clip 'nope'"):
+        detections.of_clip("nope")
+    broken = tmp_path / "broken.npz"
+    np.savez(broken, frame_dirs=np.array(["a"]), frames=np.array([2]), counts=np.array([1]),
+             boxes=np.zeros((1, 4), np.float32), scores=np.zeros(1, np.float32), weights=np.array("w"))
+    with pytest.raises(ValueError, match="broken.npz: detections file is inconsistent"):
+        StoredDetections(broken)

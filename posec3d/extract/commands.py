@@ -19,8 +19,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pose", required=True, metavar="DIR|CONFIG:CHECKPOINT",
                    help="pose estimator: a folder (config.py + model.pth, or estimator.json), or a "
                    "config file and a checkpoint path or URL joined by ':'")
-    p.add_argument("--detector", default=None, metavar="DIR|CONFIG:CHECKPOINT",
-                   help="person detector, as --pose; for detection and tracking boxes")
+    found = p.add_mutually_exclusive_group()
+    found.add_argument("--detector", default=None, metavar="DIR|CONFIG:CHECKPOINT",
+                       help="person detector, as --pose; for detection and tracking boxes")
+    found.add_argument("--detections", default=None, type=Path,
+                       help="the detections file of `posec3d detect`, instead of --detector")
     p.add_argument("--boxes", required=True, choices=SOURCES,
                    help="person boxes: gt, detection, tracking; none for a bottom-up estimator")
     p.add_argument("--heatmaps", action="store_true",
@@ -35,11 +38,39 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--progress", action="store_true")
     p.set_defaults(func=run)
 
+    p = sub.add_parser("detect", help="run a person detector on every frame of a dataset's videos once, "
+                       "for the extractions with detection and tracking boxes (--detections)")
+    p.add_argument("--scenes", required=True, type=Path, help="synthetic scene file (.npz)")
+    p.add_argument("--videos", required=True, type=Path, help="rendered videos (with index.json)")
+    p.add_argument("--detector", required=True, metavar="DIR|CONFIG:CHECKPOINT", help="person detector, as --pose")
+    p.add_argument("--out", required=True, type=Path, help="detections file to write (.npz)")
+    p.add_argument("--batch", type=int, default=8, help="frames per detector forward")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--progress", action="store_true")
+    p.set_defaults(func=detect)
+
+
+def detect(args: argparse.Namespace) -> None:
+    """Detect persons in every frame of the dataset's videos and store the boxes."""
+    from posec3d.engine.launch import set_threads
+
+    from .detections import detect_dataset
+    from .inference import PersonDetector
+
+    if args.batch < 1:
+        raise ValueError("--batch must be >= 1")
+    set_threads(args.threads)
+    detector = PersonDetector(_load(args.detector, "detector", args.device))
+    detect_dataset(args.scenes, args.videos, detector, args.out, weights_digest([args.detector]),
+                   batch=args.batch, progress=args.progress)
+
 
 def run(args: argparse.Namespace) -> None:
     """Load the estimators named by `args` and extract the dataset."""
     from posec3d.engine.launch import set_threads
 
+    from .detections import StoredDetections
     from .extract import Settings, extract_dataset
     from .inference import BottomUpEstimator, PersonDetector, TopDownEstimator, is_bottom_up
 
@@ -50,16 +81,19 @@ def run(args: argparse.Namespace) -> None:
     if model.cfg.get("default_scope") != "mmpose":
         raise ValueError(f"--pose {args.pose}: not an mmpose pose estimator")
     pose = BottomUpEstimator(model) if is_bottom_up(model) else TopDownEstimator(model, args.heatmaps)
-    detector = None
+    detector, detector_name, digest = None, None, weights_digest([args.pose])
     if args.boxes in DETECTOR_BOXES:
-        if args.detector is None:
-            raise ValueError(f"--boxes {args.boxes} needs --detector")
-        detector = PersonDetector(_load(args.detector, "detector", args.device))
-    used = [args.pose] + ([args.detector] if detector is not None else [])
-    settings = Settings(boxes=args.boxes, estimator=args.pose,
-                        detector=args.detector if detector is not None else None,
+        if args.detections is not None:
+            detector, detector_name = StoredDetections(args.detections), str(args.detections)
+            digest = weights_digest([args.pose], extra=detector.weights)
+        elif args.detector is not None:
+            detector = PersonDetector(_load(args.detector, "detector", args.device))
+            detector_name, digest = args.detector, weights_digest([args.pose, args.detector])
+        else:
+            raise ValueError(f"--boxes {args.boxes} needs --detector or --detections")
+    settings = Settings(boxes=args.boxes, estimator=args.pose, detector=detector_name,
                         heatmaps=args.heatmaps, score_thr=args.score_threshold, max_persons=args.max_persons,
-                        weights=weights_digest(used))
+                        weights=digest)
     extract_dataset(args.scenes, args.videos, args.out, pose, settings, detector=detector,
                     batch=args.batch, progress=args.progress)
 
@@ -86,11 +120,12 @@ def _load(spec: str, kind: str, device: str) -> Any:
     return load(*_source(spec, kind), device=device)
 
 
-def weights_digest(specs: list[str]) -> str:
+def weights_digest(specs: list[str], extra: str = "") -> str:
     """A digest of the estimators' configs and checkpoints: their bytes where they are local files,
-    their names where not (package configs, URLs). Extraction reuses a clip's part only under the
-    same digest, so a retrained estimator at the same path recomputes every clip."""
-    digest = hashlib.sha256()
+    their names where not (package configs, URLs), and `extra` (the digest of the detector behind
+    stored detections). Extraction reuses a clip's part only under the same digest, so a retrained
+    estimator at the same path recomputes every clip."""
+    digest = hashlib.sha256(extra.encode())
     for spec in specs:
         for name in _source(spec, "pose"):
             path = Path(name)

@@ -31,6 +31,7 @@ from posec3d.video.render import video_size
 
 from . import DETECTOR_BOXES, SOURCES, tracking
 from .boxes import Boxes, detection_boxes, gt_boxes, keypoint_box, rank_tracks, tracking_boxes
+from .detections import StoredDetections
 from .inference import NUM_JOINTS, BottomUpEstimator, Poses, TopDownEstimator
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,8 @@ def extract_dataset(
     """Extract every clip of `scenes_path` from `videos_dir/<frame_dir>.avi` into the pose file `out`.
 
     `pose` is a TopDownEstimator (boxes gt / detection / tracking) or a BottomUpEstimator
-    (boxes none); `detector` a PersonDetector, needed for detection and tracking boxes.
+    (boxes none); `detector` a PersonDetector or the StoredDetections of `posec3d detect`, needed
+    for detection and tracking boxes.
     """
     scenes_path, videos_dir, out = Path(scenes_path), Path(videos_dir), Path(out)
     _check(settings, pose, detector)
@@ -226,7 +228,10 @@ def _estimate(clip: dict[str, Any], frames: np.ndarray, steps: int, scale: float
         boxes = gt_boxes(clip, scale)
     else:
         with _Clock(summary, "detect"):
-            detections = detector(frames, batch=max(1, batch // 8))
+            if isinstance(detector, StoredDetections):
+                detections = detector.of_clip(clip["frame_dir"])[:len(frames)]
+            else:
+                detections = detector(frames, batch=max(1, batch // 8))
             empty = (np.zeros((0, 4), np.float32), np.zeros(0, np.float32))
             detections += [empty] * (steps - len(detections))
             if settings.boxes == "detection":

@@ -32,6 +32,7 @@ wildcard_constraints:
     drop=r"0?\.\d+|1",
     table="|".join(TABLES) or "(?!)",
     estimator="|".join(config.get("estimators", {}).get("models", {})) or "(?!)",
+    detector="|".join(config.get("estimators", {}).get("models", {})) or "(?!)",
 
 
 def all_targets():
@@ -194,10 +195,21 @@ def extract_inputs(wildcards):
     inputs = {"scenes": plan.scenes_file(wildcards.dataset), "videos": plan.videos_dir(wildcards.dataset),
               "pose_config": pose["config"], "pose_weights": pose["weights"]}
     detector = extraction.detector(config)
-    if detector is not None:
-        files = plan.estimator_files(detector)
-        inputs.update(detector_config=files["config"], detector_weights=files["weights"])
+    if detector is not None:  # Detection and Tracking boxes read one detector pass (rule detect)
+        inputs["detections"] = plan.detections_file(wildcards.dataset, detector)
     return inputs
+
+
+def detect_inputs(wildcards):
+    """Scenes, videos and the detector files behind a dataset's stored detections."""
+    files = plan.estimator_files(wildcards.detector)
+    return {"scenes": plan.scenes_file(wildcards.dataset), "videos": plan.videos_dir(wildcards.dataset),
+            "detector_config": files["config"], "detector_weights": files["weights"]}
+
+
+def detect_options(wildcards, input):
+    """`posec3d detect` options: the detector's folder (and the GPU, where the profile has one)."""
+    return f"--detector {os.path.dirname(input.detector_config)}" + (" --device cuda" if train_gpus() else "")
 
 
 def extract_options(wildcards, input):
@@ -205,8 +217,8 @@ def extract_options(wildcards, input):
     extraction = plan.extraction(config, wildcards.source)
     settings = config.get("extraction", {})
     options = [f"--pose {os.path.dirname(input.pose_config)}", f"--boxes {extraction.boxes}"]
-    if "detector_config" in input.keys():
-        options.append(f"--detector {os.path.dirname(input.detector_config)}")
+    if "detections" in input.keys():
+        options.append(f"--detections {input.detections}")
     if extraction.heatmaps:
         options.append("--heatmaps")
     if train_gpus():

@@ -82,6 +82,25 @@ rule evaluate_estimator:
         "--frames {input.frames} --out {output} --threads {threads} > {log} 2>&1"
 
 
+rule detect:
+    input:
+        unpack(detect_inputs),
+    output:
+        "data/{dataset}/detections/{detector}.npz",
+    log:
+        "logs/detect/{dataset}/{detector}.log",
+    params:
+        options=detect_options,
+    threads: 2
+    resources:
+        gpu=min(train_gpus(), 1),
+    conda:
+        ENVIRONMENT
+    shell:
+        "posec3d detect --scenes {input.scenes} --videos {input.videos} {params.options} "
+        "--threads {threads} --out {output} --progress > {log} 2>&1"
+
+
 rule extract:
     input:
         unpack(extract_inputs),

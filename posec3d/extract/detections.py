@@ -1,0 +1,82 @@
+"""Person detections of a dataset's videos, made once and read by every box source that needs them.
+
+Table 3c's Detection and Tracking boxes come from the same detector on the same frames: running it
+once per dataset (`posec3d detect`) and reading the stored boxes in both extractions saves one full
+detector pass, the most expensive stage of that table. The file (.npz, written atomically):
+`frame_dirs` [C] and `frames` [C] (frames decoded per clip), `counts` [F] (detections per frame, F
+the sum of `frames`), `boxes` [D, 4] (x1, y1, x2, y2 in video pixels, best score first per frame),
+`scores` [D], and `weights`, the digest of the detector's config and weights.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from posec3d.atomic import atomic_path
+from posec3d.storage import load_poses
+from posec3d.video.io import VideoError, read_video
+
+log = logging.getLogger(__name__)
+
+Detections = list[tuple[np.ndarray, np.ndarray]]  # per frame: boxes [n, 4], scores [n]
+
+
+def detect_dataset(scenes_path: str | Path, videos_dir: str | Path, detector: Any, out: str | Path,
+                   weights: str, batch: int = 8, progress: bool = False) -> int:
+    """Run `detector` (a PersonDetector) on every frame of every clip's video; the frames detected.
+
+    A missing or undecodable video stores no frames (its extraction then reports it)."""
+    scenes = load_poses(scenes_path)
+    names, frames, counts, boxes, scores = [], [], [], [], []
+    for clip in tqdm(scenes["annotations"], desc=f"detect {Path(out).name}", disable=not progress, unit="clip"):
+        name = clip["frame_dir"]
+        try:
+            video = read_video(Path(videos_dir) / f"{name}.avi")[: int(clip["total_frames"])]
+        except VideoError as error:
+            log.warning("clip %s: no detections (%s)", name, error)
+            video = np.zeros((0, 1, 1, 3), np.uint8)
+        found = detector(video, batch=batch) if len(video) else []
+        names.append(name)
+        frames.append(len(found))
+        counts += [len(s) for _, s in found]
+        boxes += [b for b, _ in found]
+        scores += [s for _, s in found]
+    with atomic_path(out) as tmp, tmp.open("wb") as f:
+        np.savez(f, frame_dirs=np.array(names), frames=np.array(frames, np.int64),
+                 counts=np.array(counts, np.int64), weights=np.array(weights),
+                 boxes=np.concatenate(boxes or [np.zeros((0, 4), np.float32)]).astype(np.float32),
+                 scores=np.concatenate(scores or [np.zeros(0, np.float32)]).astype(np.float32))
+    log.info("detected persons in %s: %d clips, %d frames, %d boxes", out, len(names), sum(frames), sum(counts))
+    return int(sum(frames))
+
+
+class StoredDetections:
+    """The detections of `posec3d detect`, clip by clip, in PersonDetector's per-frame form."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                names, frames, counts = data["frame_dirs"], data["frames"], data["counts"]
+                boxes, scores, self.weights = data["boxes"], data["scores"], str(data["weights"])
+        except (OSError, KeyError, ValueError) as error:
+            raise ValueError(f"{self.path}: not a detections file of `posec3d detect` ({error})") from None
+        if frames.sum() != len(counts) or counts.sum() != len(boxes) or len(boxes) != len(scores):
+            raise ValueError(f"{self.path}: detections file is inconsistent (frames, counts and boxes disagree)")
+        frame_starts = np.concatenate([[0], np.cumsum(frames)])
+        box_starts = np.concatenate([[0], np.cumsum(counts)])
+        self._clips = {}
+        for i, name in enumerate(names.tolist()):
+            per_frame = box_starts[frame_starts[i]:frame_starts[i + 1] + 1]
+            self._clips[name] = [(boxes[a:b], scores[a:b]) for a, b in zip(per_frame[:-1], per_frame[1:])]
+
+    def of_clip(self, name: str) -> Detections:
+        """Per-frame (boxes, scores) of clip `name`; an error naming the file if it has none."""
+        if name not in self._clips:
+            raise ValueError(f"{self.path}: no detections for clip {name!r} (detect the dataset again)")
+        return list(self._clips[name])
