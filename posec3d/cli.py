@@ -281,18 +281,24 @@ def _track_run(args: argparse.Namespace) -> None:
 
 
 def _table(args: argparse.Namespace) -> None:
+    from posec3d import plan
     from posec3d.tables.build import build_table_and_bins
     from posec3d.tables.curves import plot_curves
     from posec3d.tables.length_bins import plot_length_bins
+    from posec3d.tables.matrices import plot_matrices
     from posec3d.tables.table import plot_table, to_markdown, write_csv
 
     profile = read_mapping(args.profile)
     table, _, bins = build_table_and_bins(profile, args.name)
     write_csv(table, args.csv)
+    spec = plan.tables_of(profile)[args.name]
+    kind = spec.get("figure", {}).get("kind", "bars")
     if bins:
         plot_length_bins(table, bins, args.figure)
-    elif table.x_label:
+    elif kind == "curves":
         plot_curves(table, args.figure)
+    elif kind == "matrices":
+        plot_matrices(table, {c["name"]: c["matrix"] for c in spec["columns"] if "matrix" in c}, args.figure)
     else:
         plot_table(table, args.figure, units=("%", ""))
     with atomic_path(args.markdown) as tmp:

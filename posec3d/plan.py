@@ -47,22 +47,29 @@ class Run:
     def model_file(self) -> str:
         return f"{self.dir}/model.pt"
 
-    def test_metrics(self, clips: int, keypoint_drop: float = 0.0) -> str:
-        return f"{self.dir}/{test_name(clips, keypoint_drop)}.json"
+    def test_metrics(self, clips: int, keypoint_drop: float = 0.0, on: str | None = None) -> str:
+        return f"{self.dir}/{test_name(clips, keypoint_drop, self._other(on))}.json"
 
-    def test_scores(self, clips: int, keypoint_drop: float = 0.0) -> str:
-        return f"{self.dir}/{test_name(clips, keypoint_drop)}.npz"
+    def test_scores(self, clips: int, keypoint_drop: float = 0.0, on: str | None = None) -> str:
+        return f"{self.dir}/{test_name(clips, keypoint_drop, self._other(on))}.npz"
+
+    def _other(self, on: str | None) -> str | None:
+        """The test poses when they are not the training poses (Figure 5's cross-annotation)."""
+        return None if on in (None, self.poses) else on
 
     @property
     def tracking_file(self) -> str:
         return f"{self.dir}/mlflow.json"
 
 
-def test_name(clips: int, keypoint_drop: float = 0.0) -> str:
-    """A test's file stem: "test_10clip", or "test_1clip_drop0.25" under Table 5's keypoint drop."""
+def test_name(clips: int, keypoint_drop: float = 0.0, on: str | None = None) -> str:
+    """A test's file stem: "test_10clip"; "test_1clip_drop0.25" under Table 5's keypoint drop;
+    "test_1clip_on-lq-gt" on other poses than the run trained on (Figure 5). Not both at once."""
     if not 0.0 <= keypoint_drop <= 1.0:
         raise ValueError(f"keypoint drop probability must be in [0, 1], got {keypoint_drop}")
-    return f"test_{clips}clip" + (f"_drop{keypoint_drop:g}" if keypoint_drop else "")
+    if keypoint_drop and on:
+        raise ValueError("a test drops keypoints or runs on other poses, not both")
+    return f"test_{clips}clip" + (f"_drop{keypoint_drop:g}" if keypoint_drop else "") + (f"_on-{on}" if on else "")
 
 
 def parse_run_dir(path: str | Path) -> Run:
@@ -85,6 +92,7 @@ class Cell:
     runs: tuple[Run, ...] = ()  # the same run under each seed; the cell is their mean
     clips: int = 1
     keypoint_drop: float = 0.0  # Table 5: the probability of dropping a limb keypoint per frame at test
+    test_poses: str | None = None  # Figure 5: the pose source tested on, when not the one trained on
     count_model: str | None = None
     count_at: str | None = None  # "profile" or "paper"
     estimator: str | None = None  # a pose estimator's own evaluation (Table 3b's COCO AP)
@@ -93,7 +101,7 @@ class Cell:
     @property
     def scores_files(self) -> tuple[str, ...]:
         """The class-score files of its tested runs, one per seed."""
-        return tuple(run.test_scores(self.clips, self.keypoint_drop) for run in self.runs)
+        return tuple(run.test_scores(self.clips, self.keypoint_drop, self.test_poses) for run in self.runs)
 
 
 def load_tables(path: str | Path = ROOT / "params" / "tables.yaml") -> dict[str, Any]:
@@ -157,8 +165,10 @@ def cells(config: dict[str, Any], table: str) -> list[Cell]:
                                  model=r["model"], modality=r.get("modality", "joint"),
                                  sampling=samplings.get(sampling, sampling), seed=seed)
                              for seed in ([int(r["seed"])] if "seed" in r else seeds))
+                tested_on = pose_source(config, r["test_poses"]) if "test_poses" in r else None
                 out.append(Cell(table, row, col["name"], runs=runs, clips=int(col.get("clips", 1)),
-                                keypoint_drop=float(col.get("keypoint_drop", 0.0))))
+                                keypoint_drop=float(col.get("keypoint_drop", 0.0)),
+                                test_poses=None if tested_on == runs[0].poses else tested_on))
             elif "estimator" in col:
                 e = col["estimator"]
                 out.append(Cell(table, row, col["name"], estimator=e["name"], estimator_metric=e["metric"]))

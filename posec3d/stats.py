@@ -117,18 +117,16 @@ def bootstrap_interval(
     return Interval(float(np.mean(per_seed)), low, high, len(labels), len(pred), seed_sd)
 
 
-def _paired_replicates(pred_a: np.ndarray, pred_b: np.ndarray, labels: np.ndarray, metric: str,
-                       replicates: int, seed: int) -> tuple[float, np.ndarray, int]:
-    """metric(A) - metric(B) on the clips, its bootstrap replicates [replicates] (each resampling
-    the clips once for both sides), and the smaller of the two seed counts."""
-    pred_a, pred_b = _as_seeds(pred_a, labels), _as_seeds(pred_b, labels)
-    num_classes = int(max(pred_a.max(), pred_b.max(), np.max(labels))) + 1
+def _contrast_replicates(preds: list[np.ndarray], coefs: list[float], labels: np.ndarray, metric: str,
+                         replicates: int, seed: int) -> tuple[float, np.ndarray, int]:
+    """sum_i coefs[i] * metric(preds[i]) on the clips, its bootstrap replicates [replicates] (each
+    resampling the clips once for every side), and the smallest seed count."""
+    preds = [_as_seeds(p, labels) for p in preds]
+    num_classes = int(max(max(p.max() for p in preds), np.max(labels))) + 1
     weights = bootstrap_weights(len(labels), replicates, seed)
-    diff = metric_values(pred_a, labels, metric, weights, num_classes) - metric_values(
-        pred_b, labels, metric, weights, num_classes
-    )
-    value = metric_values(pred_a, labels, metric) - metric_values(pred_b, labels, metric)
-    return float(value), diff, min(len(pred_a), len(pred_b))
+    diff = sum(c * metric_values(p, labels, metric, weights, num_classes) for c, p in zip(coefs, preds))
+    value = sum(c * metric_values(p, labels, metric) for c, p in zip(coefs, preds))
+    return float(value), diff, min(len(p) for p in preds)
 
 
 def paired_difference(
@@ -147,7 +145,25 @@ def paired_difference(
     evaluates both on them, so the clip-to-clip variation they share cancels. `seeds` is the
     smaller of the two seed counts.
     """
-    value, diff, seeds = _paired_replicates(pred_a, pred_b, labels, metric, replicates, seed)
+    value, diff, seeds = _contrast_replicates([pred_a, pred_b], [1.0, -1.0], labels, metric, replicates, seed)
+    return Interval(value, *_percentiles(diff, level), len(labels), seeds)
+
+
+def paired_contrast(
+    preds: list[np.ndarray],
+    coefs: list[float],
+    labels: np.ndarray,
+    metric: str,
+    *,
+    level: float = 0.95,
+    replicates: int = 2000,
+    seed: int = 0,
+) -> Interval:
+    """Paired bootstrap interval of sum_i coefs[i] * metric(preds[i]) on the same clips (Figure 5:
+    how much less one model drops than another, (A_cross - A_ref) - (B_cross - B_ref))."""
+    if len(preds) != len(coefs) or not preds:
+        raise ValueError(f"need one coefficient per prediction, got {len(coefs)} for {len(preds)}")
+    value, diff, seeds = _contrast_replicates(list(preds), list(coefs), labels, metric, replicates, seed)
     return Interval(value, *_percentiles(diff, level), len(labels), seeds)
 
 
@@ -164,8 +180,10 @@ def difference_growth(
     longest against the shortest clips): (A - B on `last`) - (A - B on `first`), each given as
     (pred_a, pred_b, labels). Each set is resampled on its own (paired within, independent
     between: the sets share no clip); `n` is the smaller set."""
-    value_first, diff_first, seeds_first = _paired_replicates(*first, metric, replicates, seed)
-    value_last, diff_last, seeds_last = _paired_replicates(*last, metric, replicates, seed + 1)
+    value_first, diff_first, seeds_first = _contrast_replicates(
+        [first[0], first[1]], [1.0, -1.0], first[2], metric, replicates, seed)
+    value_last, diff_last, seeds_last = _contrast_replicates(
+        [last[0], last[1]], [1.0, -1.0], last[2], metric, replicates, seed + 1)
     return Interval(value_last - value_first, *_percentiles(diff_last - diff_first, level),
                     min(len(first[2]), len(last[2])), min(seeds_first, seeds_last))
 
@@ -184,7 +202,8 @@ def verdict(kind: str, difference: Interval, margin: float = 0.0, min_clips: int
     """Verdict on a claim about A - B from its two-sided interval (95%: a paired test at alpha 0.05).
 
     "better": A > B; "not_worse": A > B - margin (margin in percentage points); "grows": the
-    interval is of `difference_growth`, and the growth is above 0. "reproduced"
+    interval is of `difference_growth`, and the growth is above 0; "smaller_drop": the interval is
+    of `paired_contrast` (A's drop less B's), above 0. "reproduced"
     when the whole interval lies on the claimed side, "contradicted" when it lies wholly on
     the other, "inconclusive" otherwise, and always when fewer than `min_clips` clips were
     compared: on a handful of clips the bootstrap collapses (two models right on the same 5
@@ -192,7 +211,7 @@ def verdict(kind: str, difference: Interval, margin: float = 0.0, min_clips: int
     """
     if difference.n < min_clips:
         return "inconclusive"
-    if kind in ("better", "grows"):
+    if kind in ("better", "grows", "smaller_drop"):
         bound = 0.0
     elif kind == "not_worse":
         bound = -margin

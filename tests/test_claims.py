@@ -206,3 +206,24 @@ def test_outputs_csv_markdown_figure(scored: tuple[dict[str, Any], Path], tmp_pa
     metrics = claims.claims_metrics(results)
     assert metrics["tablex.strong_beats_weak.ntu60.verdict"] == 1.0
     assert metrics["tablex.chain.weak_gt_strong.gym.verdict"] == -1.0
+
+
+def test_smaller_drop_claims_compare_two_drops_on_the_same_clips(tmp_path: Path) -> None:
+    """twin -> strong drops 0 points (the same predictions), strong -> weak drops 40 (90% to 50% top-1):
+    the first drop is smaller, reproduced on both rows; the reverse claim is contradicted."""
+    config = profile(tmp_path, [
+        {"name": "twin_drops_less", "kind": "smaller_drop", "cells": ["twin", "strong", "strong", "weak"]},
+        {"name": "strong_drops_less", "kind": "smaller_drop", "cells": ["strong", "weak", "twin", "strong"]}])
+    write_scores(config, tmp_path / "root")
+    results = {(r.claim.name, r.row): r for r in evaluate_claims(config, tmp_path / "root")}
+    less = results[("twin_drops_less", "ntu60")]
+    assert (less.ours_a, less.ours_b, less.effect.value) == (0.0, 40.0, 40.0)
+    assert less.claim.statement == "twin - strong < strong - weak" and less.effect.low > 0
+    assert {r.verdict for (name, _), r in results.items() if name == "twin_drops_less"} == {"reproduced"}
+    assert {r.verdict for (name, _), r in results.items() if name == "strong_drops_less"} == {"contradicted"}
+    assert {(c.row, c.column) for c in claim_cells(config)} == {
+        (row, name) for row in ("ntu60", "gym") for name, *_ in COLUMNS}
+    bad = {"name": "c", "kind": "smaller_drop", "cells": ["strong", "weak"]}
+    (tmp_path / "bad").mkdir()  # a fresh declarations file (they are read once per path)
+    with pytest.raises(ConfigError, match="compares four cells"):
+        claims.check_claims(profile(tmp_path / "bad", [bad]))

@@ -168,3 +168,21 @@ def test_figure3_strides_keep_the_papers_window_in_seconds(default: dict) -> Non
     cropping = {c.column: c.runs[0] for c in plan.cells(default, "cropping")}
     assert cropping["with_crop"] == figure3[("ntu60", "uniform")]
     assert plan.run_config(default, cropping["without_crop"])["input"]["crop"] is False
+
+
+def test_figure5_pairs_each_training_source_with_each_test_source(default: dict) -> None:
+    """Figure 5's cells test the runs of Tables 3 and 4 (and two more) on the other pose source:
+    the diagonal is the plain test, an off-diagonal cell the `_on-<source>` test of the same run."""
+    cells = {c.column: c for c in plan.cells(default, "figure5")}
+    assert cells["gcn_est_hq_hq"].scores_files == ("runs/gym/hq-gt/msg3d_joint_uniform_s0/test_1clip.npz",)
+    assert cells["gcn_est_hq_lq"].scores_files == (
+        "runs/gym/hq-gt/msg3d_joint_uniform_s0/test_1clip_on-lq-gt.npz",)
+    assert cells["cnn_box_track_gt"].scores_files == (
+        "runs/gym/hq-tracking/pose-slowonly_joint_uniform_s0/test_10clip_on-hq-gt.npz",)
+    assert cells["cnn_est_lq_lq"].test_poses is None and cells["cnn_est_lq_lq"].runs[0].poses == "lq-gt"
+    trained_elsewhere = {r for t in ("table3b", "table3c", "table3d", "table4") for c in plan.cells(default, t)
+                         for r in c.runs}
+    new = {r for c in cells.values() for r in c.runs} - trained_elsewhere
+    assert {(r.poses, r.model) for r in new} == {("lq-gt", "msg3d"), ("hq-tracking", "pose-slowonly")}
+    with pytest.raises(ValueError, match="not both"):
+        plan.test_name(1, 0.5, "lq-gt")

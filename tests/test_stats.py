@@ -14,6 +14,7 @@ from posec3d.stats import (
     clips_for_power,
     mcnemar_exact,
     metric_values,
+    paired_contrast,
     paired_difference,
     verdict,
 )
@@ -189,3 +190,24 @@ def test_bad_input_is_rejected():
         metric_values(labels[:9], labels, "top1")
     with pytest.raises(ValueError, match="weights"):
         metric_values(labels, labels, "top1", weights=np.ones((2, 9)))
+
+
+def test_paired_contrast_of_two_drops_against_a_direct_bootstrap():
+    """(A_to - A_from) - (B_to - B_from), resampled on the same clips: its value is the four
+    accuracies' contrast, its replicates those of a direct loop over the same resampling counts."""
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 4, 120)
+    preds = [np.where(rng.random(120) < q, labels, (labels + 1) % 4) for q in (0.9, 0.8, 0.9, 0.5)]
+    got = paired_contrast(preds, [1.0, -1.0, -1.0, 1.0], labels, "top1", replicates=400, seed=5)
+    top1 = [float((p == labels).mean() * 100) for p in preds]
+    assert got.value == pytest.approx(top1[0] - top1[1] - top1[2] + top1[3])
+    replicates = []
+    for counts in bootstrap_weights(120, 400, 5):
+        acc = [float((counts * (p == labels)).sum() / counts.sum() * 100) for p in preds]
+        replicates.append(acc[0] - acc[1] - acc[2] + acc[3])
+    low, high = np.percentile(replicates, [2.5, 97.5])
+    assert (got.low, got.high) == (pytest.approx(low), pytest.approx(high))
+    same = paired_contrast([labels, labels], [1.0, -1.0], labels, "top1", replicates=50)
+    assert (same.value, same.low, same.high) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="one coefficient per prediction"):
+        paired_contrast(preds, [1.0], labels, "top1")

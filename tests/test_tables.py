@@ -296,3 +296,23 @@ def test_curves_group_columns_in_increasing_x(tmp_path: Path) -> None:
     assert first.read_bytes() == second.read_bytes() and png_size(first)[0] >= 600
     with pytest.raises(TableError, match="no accuracy column has an x position"):
         plot_curves(make_table(), tmp_path / "c.png")
+
+
+def test_matrices_need_distinct_cells_and_are_deterministic(tmp_path: Path) -> None:
+    from posec3d.tables.matrices import matrix_groups, plot_matrices
+
+    columns = [Column(f"{m}_{a}_{b}", f"{a}->{b}", "%", m, interval=True) for m in ("GCN", "CNN")
+               for a in ("LQ", "HQ") for b in ("LQ", "HQ")]
+    matrix = {c.name: {"train": c.name.split("_")[1], "test": c.name.split("_")[2]} for c in columns}
+    table = Table(name="figure5", title="Figure 5", rows=["gym"], row_labels={}, columns=columns,
+                  ours={("gym", c.name): 70.0 for c in columns}, paper={("gym", "GCN_LQ_LQ"): 89.0},
+                  provenance={})
+    groups = matrix_groups(table, matrix)
+    assert groups["CNN"][("HQ", "LQ")] == "CNN_HQ_LQ" and len(groups) == 2
+    first, second = tmp_path / "a.png", tmp_path / "b.png"
+    plot_matrices(table, matrix, first)
+    plot_matrices(table, matrix, second)
+    assert first.read_bytes() == second.read_bytes()
+    clash = {**matrix, "GCN_HQ_HQ": {"train": "LQ", "test": "LQ"}}
+    with pytest.raises(TableError, match="share the matrix cell train LQ, test LQ"):
+        plot_matrices(table, clash, tmp_path / "c.png")

@@ -81,9 +81,10 @@ def build_table_and_bins(config: dict[str, Any], name: str,
     bins_of = {b.dataset: b for b in bins}
     rows = [key for b in bins for key in b.rows] or list(spec["rows"])
     dataset_of = {key: b.dataset for b in bins for key in b.rows} or {row: row for row in rows}
-    figure = spec.get("figure", {})  # curves: `x` names the column field on the x axis
+    figure = spec.get("figure", {})
+    x = figure.get("x") if figure.get("kind") == "curves" else None  # the column field on the x axis
     columns = [Column(c["name"], c["label"], c["unit"], c.get("group", ""), interval="run" in c,
-                      x=float(c[figure["x"]]) if "x" in figure and figure["x"] in c else None)
+                      x=float(c[x]) if x in c else None)
                for c in spec["columns"]]
     if bins:
         columns.append(Column(CLIPS_COLUMN, "Clips", "clips"))
@@ -142,7 +143,7 @@ def build_table_and_bins(config: dict[str, Any], name: str,
     table = Table(
         name=name, title=spec["title"], rows=rows, row_labels=labels,
         columns=columns, ours=ours, paper=paper, provenance=provenance, notes=notes,
-        intervals=intervals, level=stats["level"], x_label=figure.get("label", ""),
+        intervals=intervals, level=stats["level"], x_label=figure.get("label", "") if x else "",
     )
     return table, sorted(set().union(*runs_of_row.values())), bins
 

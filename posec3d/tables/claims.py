@@ -9,14 +9,16 @@
 
 "better": A is greater than B; "not_worse": A is greater than B - margin (percentage points);
 "order": each cell is better than the next (expanded into those pairs); "grows" (tables with length
-`bins`, Figure 4): A - B is larger on the longest clips than on the shortest. A claim holds on every
-row of its table (on every length bin of a binned table; "grows" once per dataset). For each claim
-and row, the two cells' predictions on the same validation clips give a paired bootstrap interval of
-A - B (`posec3d.stats.paired_difference`; for "grows", of the longest bin's A - B minus the
-shortest's, `posec3d.stats.difference_growth`); the verdict is "reproduced" when the whole interval
-lies on the claimed side of the bound, "contradicted" when it lies wholly on the other side, and
-"inconclusive" otherwise (a paired test at alpha = 1 - level, two-sided). The exact McNemar p-value
-of top-1 stands beside it where each cell is one run.
+`bins`, Figure 4): A - B is larger on the longest clips than on the shortest; "smaller_drop" (cells
+A_from, A_to, B_from, B_to; Figure 5): A drops less than B, (A_from - A_to) < (B_from - B_to). A
+claim holds on every row of its table (on every length bin of a binned table; "grows" once per
+dataset). For each claim and row, the two cells' predictions on the same validation clips give a
+paired bootstrap interval of A - B (`posec3d.stats.paired_difference`; for "grows", of the longest
+bin's A - B minus the shortest's, `posec3d.stats.difference_growth`; for "smaller_drop", of the
+drops' difference, `posec3d.stats.paired_contrast`); the verdict is "reproduced" when the whole
+interval lies on the claimed side of the bound, "contradicted" when it lies wholly on the other
+side, and "inconclusive" otherwise (a paired test at alpha = 1 - level, two-sided). The exact
+McNemar p-value of top-1 stands beside it where each cell is one run.
 """
 
 from __future__ import annotations
@@ -32,11 +34,20 @@ from matplotlib.lines import Line2D
 from posec3d import plan
 from posec3d.atomic import atomic_path
 from posec3d.config import ConfigError
-from posec3d.stats import Interval, difference_growth, mcnemar_exact, metric_values, paired_difference, verdict
+from posec3d.stats import (
+    Interval,
+    difference_growth,
+    mcnemar_exact,
+    metric_values,
+    paired_contrast,
+    paired_difference,
+    verdict,
+)
 from posec3d.tables.length_bins import LengthBins, length_bins
 from posec3d.tables.predictions import Predictions, load_predictions, min_clips, stats_settings
 
-KINDS = ("better", "not_worse", "order", "grows")
+KINDS = ("better", "not_worse", "order", "grows", "smaller_drop")
+CELLS_OF_KIND = {"better": 2, "not_worse": 2, "grows": 2, "smaller_drop": 4}  # "order": two or more
 VERDICT_COLOURS = {"reproduced": "tab:green", "contradicted": "tab:red", "inconclusive": "tab:gray"}
 CSV_HEADER = ["table", "claim", "row", "a", "b", "kind", "margin", "metric", "ours_a", "ours_b",
               "effect", "effect_low", "effect_high", "level", "n_val", "seeds", "mcnemar_p",
@@ -51,9 +62,10 @@ class Claim:
     name: str  # the declared name; an ordering's pairs are "<name>:<a>><b>"
     a: str  # column names
     b: str
-    kind: str  # "better", "not_worse" or "grows"
+    kind: str  # "better", "not_worse", "grows" or "smaller_drop"
     margin: float  # percentage points below B that "not_worse" still accepts; 0 for "better"
     quote: str  # the paper's sentence
+    refs: tuple[str, ...] = ()  # smaller_drop: the cells A and B drop from (a, b are where they drop to)
 
     @property
     def statement(self) -> str:
@@ -62,6 +74,8 @@ class Claim:
             return f"{self.a} > {self.b}"
         if self.kind == "grows":
             return f"{self.a} - {self.b}: longest clips > shortest clips"
+        if self.kind == "smaller_drop":
+            return f"{self.refs[0]} - {self.a} < {self.refs[1]} - {self.b}"
         return f"{self.a} >= {self.b} - {self.margin:g}"
 
 
@@ -92,9 +106,11 @@ def declared_claims(config: dict[str, Any], table: str) -> list[Claim]:
         kind, cells = entry.get("kind"), entry.get("cells")
         if kind not in KINDS:
             _fail(table, name, f"kind {kind!r}; expected one of {', '.join(KINDS)}")
-        if not isinstance(cells, list) or len(cells) < 2 or (kind != "order" and len(cells) != 2):
+        wanted = CELLS_OF_KIND.get(kind)
+        if not isinstance(cells, list) or len(cells) < 2 or (wanted is not None and len(cells) != wanted):
             _fail(table, name, f"cells {cells!r}: a {kind} claim compares "
-                  + ("two or more cells" if kind == "order" else "two cells"))
+                  + ("two or more cells" if kind == "order" else
+                     "four cells (A from, A to, B from, B to)" if wanted == 4 else "two cells"))
         for cell in cells:
             if cell not in columns:
                 _fail(table, name, f"names cell {cell!r}, which table {table} does not have; "
@@ -115,6 +131,8 @@ def declared_claims(config: dict[str, Any], table: str) -> list[Claim]:
         if kind == "order":
             out += [Claim(table, f"{name}:{a}>{b}", a, b, "better", 0.0, quote)
                     for a, b in zip(cells, cells[1:])]
+        elif kind == "smaller_drop":
+            out.append(Claim(table, name, cells[1], cells[3], kind, 0.0, quote, refs=(cells[0], cells[2])))
         else:
             out.append(Claim(table, name, cells[0], cells[1], kind, float(margin or 0.0), quote))
     return out
@@ -137,7 +155,7 @@ def claim_cells(config: dict[str, Any]) -> list[plan.Cell]:
         cells = _cells_by_key(config, table)
         for claim in declared_claims(config, table):
             for row in spec["rows"]:
-                for column in (claim.a, claim.b):
+                for column in (claim.a, claim.b, *claim.refs):
                     out[(table, row, column)] = cells[(row, column)]
     return [out[key] for key in sorted(out)]
 
@@ -179,6 +197,10 @@ def evaluate_claims(config: dict[str, Any], root: Path = plan.ROOT) -> list[Clai
                 metric = config["datasets"][dataset]["metric"]
                 a, b = (_loaded(loaded, cells[(dataset, col)], root) for col in (claim.a, claim.b))
                 a.check_same_clips(b)
+                if claim.kind == "smaller_drop":
+                    refs = [_loaded(loaded, cells[(dataset, col)], root) for col in claim.refs]
+                    results.append(_drops(claim, dataset, a, b, *refs, metric, stats, fewest))
+                    continue
                 if claim.kind == "grows":
                     results.append(_growth(claim, dataset, bins[dataset], a, b, metric, stats, fewest))
                     continue
@@ -210,6 +232,21 @@ def _compared(claim: Claim, row: str, a: Predictions, b: Predictions, metric: st
                        ours_b=float(metric_values(b.pred, b.labels, metric)),
                        effect=effect, level=stats["level"], mcnemar_p=p_value, paper_a=paper_a,
                        paper_b=paper_b, verdict=verdict(claim.kind, effect, claim.margin, fewest))
+
+
+def _drops(claim: Claim, row: str, a: Predictions, b: Predictions, a_ref: Predictions, b_ref: Predictions,
+           metric: str, stats: dict[str, Any], fewest: int) -> ClaimResult:
+    """A smaller_drop claim on one row: B's drop less A's, on the same clips. Here ours_a and ours_b
+    are the drops A_ref - A and B_ref - B (percentage points)."""
+    for other in (a_ref, b_ref):
+        a.check_same_clips(other)
+    effect = paired_contrast([a.pred, a_ref.pred, b.pred, b_ref.pred], [1.0, -1.0, -1.0, 1.0], a.labels,
+                             metric, **stats)
+    drop = [float(metric_values(ref.pred, ref.labels, metric) - metric_values(x.pred, x.labels, metric))
+            for ref, x in ((a_ref, a), (b_ref, b))]
+    return ClaimResult(claim, row, metric, ours_a=drop[0], ours_b=drop[1], effect=effect, level=stats["level"],
+                       mcnemar_p=None, paper_a=None, paper_b=None,
+                       verdict=verdict(claim.kind, effect, claim.margin, fewest))
 
 
 def _growth(claim: Claim, dataset: str, bins: LengthBins, a: Predictions, b: Predictions, metric: str,

@@ -30,6 +30,7 @@ wildcard_constraints:
     run=r"[a-z0-9-]+_(joint|limb)_[a-z0-9]+_s\d+",
     clips=r"\d+",
     drop=r"0?\.\d+|1",
+    on=r"[a-z0-9-]+",
     table="|".join(TABLES) or "(?!)",
     estimator="|".join(config.get("estimators", {}).get("models", {})) or "(?!)",
     detector="|".join(config.get("estimators", {}).get("models", {})) or "(?!)",
@@ -115,8 +116,9 @@ def tests_of_run(wildcards):
     """Every test a profile's tables ask of this run (k-clip metrics and scores, with and without
     Table 5's keypoint drop)."""
     run = run_of(wildcards)
-    tests = sorted({(c.clips, c.keypoint_drop) for t in TABLES for c in plan.cells(config, t) if run in c.runs})
-    return [run.test_metrics(*test) for test in tests] + [run.test_scores(*test) for test in tests]
+    cells = [c for t in TABLES for c in plan.cells(config, t) if run in c.runs]
+    tests = sorted({(c.clips, c.keypoint_drop, c.test_poses or "") for c in cells})
+    return [f for k, p, on in tests for f in (run.test_metrics(k, p, on or None), run.test_scores(k, p, on or None))]
 
 
 def keypoint_drop_option(wildcards):

@@ -1,5 +1,6 @@
 # Testing: k-clip class scores (for late fusion) and the paper's metrics of a trained run, on the
-# clean validation poses and, for Table 5, with limb keypoints dropped at probability {drop}.
+# clean validation poses; for Table 5 with limb keypoints dropped at probability {drop}; for
+# Figure 5 on the poses of another source {on} (cross-annotation).
 
 
 rule test:
@@ -30,3 +31,14 @@ use rule test as test_keypoint_drop with:
         metrics="runs/{dataset}/{source}/{run}/test_{clips}clip_drop{drop}.json",
     log:
         "logs/test/{dataset}/{source}/{run}_{clips}clip_drop{drop}.log",
+
+
+use rule test as test_cross_poses with:
+    input:
+        model="runs/{dataset}/{source}/{run}/model.pt",
+        poses="data/{dataset}/poses/{on}.npz",
+    output:
+        scores="runs/{dataset}/{source}/{run}/test_{clips}clip_on-{on}.npz",
+        metrics="runs/{dataset}/{source}/{run}/test_{clips}clip_on-{on}.json",
+    log:
+        "logs/test/{dataset}/{source}/{run}_{clips}clip_on-{on}.log",
