@@ -131,9 +131,12 @@ def tables_of(config: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def pose_source(config: dict[str, Any], logical: str) -> str:
-    """The concrete pose source behind a table's logical name (e.g. 'main' -> 'hq-gt')."""
-    return config["pose_sources"].get(logical, logical)
+def pose_source(config: dict[str, Any], logical: str, dataset: str | None = None) -> str:
+    """The concrete pose source behind a table's logical name (e.g. 'main' -> 'hq-gt'): the
+    dataset's own `pose_sources` first (Table 3a's '3d': sensor-3d on NTU, estimated-3d on
+    FineGYM), then the profile's."""
+    own = config["datasets"][dataset].get("pose_sources", {}) if dataset is not None else {}
+    return own.get(logical, config["pose_sources"].get(logical, logical))
 
 
 def seeds_of(config: dict[str, Any], table: str) -> list[int]:
@@ -161,11 +164,11 @@ def cells(config: dict[str, Any], table: str) -> list[Cell]:
             if "run" in col:
                 r = col["run"]
                 sampling = r.get("sampling", UNIFORM)
-                runs = tuple(Run(dataset=row, poses=pose_source(config, r.get("poses", "main")),
+                runs = tuple(Run(dataset=row, poses=pose_source(config, r.get("poses", "main"), row),
                                  model=r["model"], modality=r.get("modality", "joint"),
                                  sampling=samplings.get(sampling, sampling), seed=seed)
                              for seed in ([int(r["seed"])] if "seed" in r else seeds))
-                tested_on = pose_source(config, r["test_poses"]) if "test_poses" in r else None
+                tested_on = pose_source(config, r["test_poses"], row) if "test_poses" in r else None
                 out.append(Cell(table, row, col["name"], runs=runs, clips=int(col.get("clips", 1)),
                                 keypoint_drop=float(col.get("keypoint_drop", 0.0)),
                                 test_poses=None if tested_on == runs[0].poses else tested_on))

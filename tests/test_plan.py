@@ -84,10 +84,16 @@ def matrix_from_yaml(profile: dict) -> tuple[int, set[tuple], set[tuple]]:
                      else chosen.get("seeds", profile.get("seeds", [profile["seed"]])))
             for seed in seeds:
                 sampling = spec.get("sampling", "uniform")
-                run = (row, profile["pose_sources"].get(poses, poses), spec["model"],
+                own = profile["datasets"][row].get("pose_sources", {})  # a dataset's names first
+
+                def resolve(name: str, own: dict = own) -> str:
+                    return own.get(name, profile["pose_sources"].get(name, name))
+                run = (row, resolve(poses), spec["model"],
                        spec.get("modality", "joint"), chosen.get("sampling", {}).get(sampling, sampling), seed)
                 runs.add(run)
-                tests.add((run, column.get("clips", 1), column.get("keypoint_drop", 0)))
+                on = resolve(spec["test_poses"]) if "test_poses" in spec else None
+                on = None if on == run[1] else on
+                tests.add((run, column.get("clips", 1), column.get("keypoint_drop", 0), on))
     return cells, runs, tests
 
 
@@ -99,8 +105,8 @@ def test_run_and_cell_counts_are_the_matrix_declared(profile: str) -> None:
     assert len(planned) == cells
     assert {(r.dataset, r.poses, r.model, r.modality, r.sampling, r.seed) for r in plan.runs(config)} == runs
     assert len(plan.runs(config)) == len(runs)
-    assert {(r, c.clips, c.keypoint_drop) for c in planned for r in c.runs} == {
-        (plan.Run(*r), k, p) for r, k, p in tests}
+    assert {(r, c.clips, c.keypoint_drop, c.test_poses) for c in planned for r in c.runs} == {
+        (plan.Run(*r), k, p, on) for r, k, p, on in tests}
 
 
 def test_seeds_give_one_run_per_seed_behind_each_cell(default: dict) -> None:
@@ -186,3 +192,14 @@ def test_figure5_pairs_each_training_source_with_each_test_source(default: dict)
     assert {(r.poses, r.model) for r in new} == {("lq-gt", "msg3d"), ("hq-tracking", "pose-slowonly")}
     with pytest.raises(ValueError, match="not both"):
         plan.test_name(1, 0.5, "lq-gt")
+
+
+def test_table3a_reads_each_datasets_own_3d_source(default: dict) -> None:
+    """The 3D column is the Kinect model on NTU-60 and the monocular-estimator model on FineGYM; the
+    2D HQ column is Table 4's MS-G3D run."""
+    cells = {(c.row, c.column): c.runs[0] for c in plan.cells(default, "table3a")}
+    assert cells[("ntu60", "skeleton_3d")].poses == "sensor-3d"
+    assert cells[("gym", "skeleton_3d")].poses == "estimated-3d"
+    gcn = {c.row: c.runs[0] for c in plan.cells(default, "table4") if c.column == "gcn_acc"}
+    assert cells[("gym", "hq_2d")] == gcn["gym"] and cells[("ntu60", "lq_2d")].poses == "lq-gt"
+    assert plan.pose_source(default, "3d") == "3d" and plan.pose_source(default, "main", "gym") == "hq-gt"

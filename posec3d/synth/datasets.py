@@ -57,7 +57,7 @@ class SynthConfig:
     camera_motion: float = 0.0  # 0: fixed camera; 1: strong pans, shake and zoom
     truncation: float = 0.0  # probability of a framing that cuts the actor off
     occluders: tuple[int, int] = (0, 0)  # occluding boxes per clip
-    sensor_noise: float = 1.0  # level of the sensor-3d noise model
+    sensor_noise: float = 1.0  # level of the sensor-3d and estimated-3d error models
     num_subjects: int = 0  # NTU: performers (ids 1..n)
     num_setups: int = 0  # NTU: camera setups (ids 1..n)
 

@@ -22,11 +22,12 @@ from posec3d.seeding import named_rng
 from .analogs import Staged, catalogue, dataset_code, ntu_world, stage, world_rng
 from .body import CAPSULES, SHAPE_PARAMS
 from .datasets import NTU_MUTUAL, SynthConfig, is_val, ntu_splits, split_names
+from .monocular import estimated_skeleton
 from .scene import BACKGROUND_PARAMS, CLOTHING_PARTS, annotate
 from .sensor import sensor_skeleton
 
 FORMAT = "posec3d-synth-scenes/1"
-POSE_SOURCES = ("gt-2d", "gt-2d-all", "gt-3d", "sensor-3d")
+POSE_SOURCES = ("gt-2d", "gt-2d-all", "gt-3d", "sensor-3d", "estimated-3d")
 
 # What each clip holds (M persons, persons of interest first; T frames).
 CLIP_FIELDS: dict[str, str] = {
@@ -134,8 +135,9 @@ def pose_source(scenes: dict[str, Any], source: str, seed: int = 0) -> dict[str,
     "gt-2d": persons of interest only (as if extracted in ground-truth boxes); "gt-2d-all":
     every person (what detection boxes would see), in a seeded random order, since a detector
     does not know which persons matter; "gt-3d": the persons of interest's clean 3D
-    joints; "sensor-3d": the same through the depth-sensor model (seeded by `seed` and the
-    clip's name). 3D sources are in each frame's camera coordinates (metres; x right, y down,
+    joints; "sensor-3d": the same through the depth-sensor model (NTU's Kinect); "estimated-3d":
+    through the monocular-estimator model (FineGYM's VIBE, `posec3d.synth.monocular`); both
+    seeded by `seed` and the clip's name. 3D sources are in each frame's camera coordinates (metres; x right, y down,
     z along the viewing ray), as a Kinect or a monocular 3D estimator reports them (and so that
     X-View does test another viewpoint), with keypoint_score 1. The splits, labels and
     frame_dirs are those of `scenes`.
@@ -169,9 +171,11 @@ def pose_source(scenes: dict[str, Any], source: str, seed: int = 0) -> dict[str,
             world = np.asarray(clip["keypoint_3d"], np.float64)[keep]
             rot, shift = np.asarray(clip["camera_R"], np.float64), np.asarray(clip["camera_t"], np.float64)
             camera = np.einsum("tij,mtvj->mtvi", rot, world) + shift[None, :, None, :]
+            unreliable = np.asarray(clip["keypoint_score"])[keep] < 1.0
             if source == "sensor-3d":
-                unreliable = np.asarray(clip["keypoint_score"])[keep] < 1.0
                 camera = sensor_skeleton(camera, unreliable, clip_rng, level)
+            elif source == "estimated-3d":
+                camera = estimated_skeleton(camera, unreliable, clip_rng, level)
             out["keypoint"] = camera.astype(np.float32)
             out["keypoint_score"] = np.ones(camera.shape[:3], np.float32)
         clips.append(out)

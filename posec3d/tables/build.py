@@ -46,7 +46,7 @@ def count_input(config: dict[str, Any], table: str, row: str, model: str,
     if at == "paper":
         options = {k: v for k, v in plan.recipe(config, model)["model"].items() if k != "name"}
         return options, tuple(spec["paper_inputs"][model])
-    run = plan.Run(row, plan.pose_source(config, "main"), model, "joint", plan.UNIFORM, config["seed"])
+    run = plan.Run(row, plan.pose_source(config, "main", row), model, "joint", plan.UNIFORM, config["seed"])
     resolved = plan.run_config(config, run)
     options = {k: v for k, v in resolved["model"].items() if k != "name"}
     inp = resolved["input"]
