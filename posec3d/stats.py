@@ -145,8 +145,8 @@ def paired_difference(
     evaluates both on them, so the clip-to-clip variation they share cancels. `seeds` is the
     smaller of the two seed counts.
     """
-    value, diff, seeds = _contrast_replicates([pred_a, pred_b], [1.0, -1.0], labels, metric, replicates, seed)
-    return Interval(value, *_percentiles(diff, level), len(labels), seeds)
+    return paired_contrast([pred_a, pred_b], [1.0, -1.0], labels, metric, level=level, replicates=replicates,
+                           seed=seed)
 
 
 def paired_contrast(
