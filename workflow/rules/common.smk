@@ -113,12 +113,14 @@ def train_threads():
 
 
 def tests_of_run(wildcards):
-    """Every test a profile's tables ask of this run (k-clip metrics and scores, with and without
-    Table 5's keypoint drop)."""
+    """The k-clip tests (metrics and scores) the profile's tables ask of this run on its own clean
+    poses: its MLflow record logs them. Table 5's keypoint-drop and Figure 5's cross-pose tests
+    are inputs of their tables only (whose MLflow records hold their cells), so that building
+    Table 4 does not train the estimators and extract the poses those tests need."""
     run = run_of(wildcards)
-    cells = [c for t in TABLES for c in plan.cells(config, t) if run in c.runs]
-    tests = sorted({(c.clips, c.keypoint_drop, c.test_poses or "") for c in cells})
-    return [f for k, p, on in tests for f in (run.test_metrics(k, p, on or None), run.test_scores(k, p, on or None))]
+    clips = sorted({c.clips for t in TABLES for c in plan.cells(config, t)
+                    if run in c.runs and not c.keypoint_drop and c.test_poses is None})
+    return [run.test_metrics(k) for k in clips] + [run.test_scores(k) for k in clips]
 
 
 def keypoint_drop_option(wildcards):
