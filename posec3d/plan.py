@@ -48,14 +48,10 @@ class Run:
         return f"{self.dir}/model.pt"
 
     def test_metrics(self, clips: int, keypoint_drop: float = 0.0, on: str | None = None) -> str:
-        return f"{self.dir}/{test_name(clips, keypoint_drop, self._other(on))}.json"
+        return f"{self.dir}/{test_name(clips, keypoint_drop, on)}.json"
 
     def test_scores(self, clips: int, keypoint_drop: float = 0.0, on: str | None = None) -> str:
-        return f"{self.dir}/{test_name(clips, keypoint_drop, self._other(on))}.npz"
-
-    def _other(self, on: str | None) -> str | None:
-        """The test poses when they are not the training poses (Figure 5's cross-annotation)."""
-        return None if on in (None, self.poses) else on
+        return f"{self.dir}/{test_name(clips, keypoint_drop, on)}.npz"
 
     @property
     def tracking_file(self) -> str:

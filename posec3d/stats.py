@@ -216,7 +216,7 @@ def verdict(kind: str, difference: Interval, margin: float = 0.0, min_clips: int
     elif kind == "not_worse":
         bound = -margin
     else:
-        raise ValueError(f"unknown claim kind {kind!r}; expected 'better', 'not_worse' or 'grows'")
+        raise ValueError(f"unknown claim kind {kind!r}; expected 'better', 'not_worse', 'grows' or 'smaller_drop'")
     if difference.low > bound:
         return "reproduced"
     if difference.high < bound:

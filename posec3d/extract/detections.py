@@ -27,8 +27,8 @@ Detections = list[tuple[np.ndarray, np.ndarray]]  # per frame: boxes [n, 4], sco
 
 
 def detect_dataset(scenes_path: str | Path, videos_dir: str | Path, detector: Any, out: str | Path,
-                   weights: str, batch: int = 8, progress: bool = False) -> int:
-    """Run `detector` (a PersonDetector) on every frame of every clip's video; the frames detected.
+                   weights: str, batch: int = 8, progress: bool = False) -> None:
+    """Run `detector` (a PersonDetector) on every frame of every clip's video and store the boxes.
 
     A missing or undecodable video stores no frames (its extraction then reports it)."""
     scenes = load_poses(scenes_path)
@@ -52,7 +52,6 @@ def detect_dataset(scenes_path: str | Path, videos_dir: str | Path, detector: An
                  boxes=np.concatenate(boxes or [np.zeros((0, 4), np.float32)]).astype(np.float32),
                  scores=np.concatenate(scores or [np.zeros(0, np.float32)]).astype(np.float32))
     log.info("detected persons in %s: %d clips, %d frames, %d boxes", out, len(names), sum(frames), sum(counts))
-    return int(sum(frames))
 
 
 class StoredDetections:

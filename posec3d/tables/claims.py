@@ -191,8 +191,10 @@ def evaluate_claims(config: dict[str, Any], root: Path = plan.ROOT) -> list[Clai
     for table, spec in plan.tables_of(config).items():
         cells = _cells_by_key(config, table)
         paper = {c["name"]: c.get("paper") or {} for c in spec["columns"]}
-        bins = {row: length_bins(config, table, row, root) for row in spec["rows"]} if "bins" in spec else {}
-        for claim in declared_claims(config, table):
+        declared = declared_claims(config, table)
+        binned = "bins" in spec and declared  # the pose file is read only for a table with claims
+        bins = {row: length_bins(config, table, row, root) for row in spec["rows"]} if binned else {}
+        for claim in declared:
             for dataset in spec["rows"]:
                 metric = config["datasets"][dataset]["metric"]
                 a, b = (_loaded(loaded, cells[(dataset, col)], root) for col in (claim.a, claim.b))

@@ -22,6 +22,7 @@ RUN_BY_DIR = {run.dir: run for run in RUNS}
 # a typo in a hyperparameter or a claim stops the workflow now, naming it, not when its job runs
 plan.check_run_configs(config)
 claims.check_claims(config)
+ESTIMATOR_NAMES = "|".join(config.get("estimators", {}).get("models", {})) or "(?!)"  # detectors among them
 
 
 wildcard_constraints:
@@ -32,8 +33,8 @@ wildcard_constraints:
     drop=r"0?\.\d+|1",
     on=r"[a-z0-9-]+",
     table="|".join(TABLES) or "(?!)",
-    estimator="|".join(config.get("estimators", {}).get("models", {})) or "(?!)",
-    detector="|".join(config.get("estimators", {}).get("models", {})) or "(?!)",
+    estimator=ESTIMATOR_NAMES,
+    detector=ESTIMATOR_NAMES,
 
 
 def all_targets():
