@@ -30,9 +30,11 @@ from posec3d.seeding import named_rng
 from posec3d.storage import PoseFileError
 from posec3d.volumes.pipeline import VolumeConfig, collate_coordinates, prepare_clip, render
 from posec3d.volumes.stored import collate_stored, prepare_stored, render_stored
+from posec3d.volumes.transforms import flip_coordinates
 
 Config = TypeVar("Config", VolumeConfig, CoordinateConfig)
 _DROP_STREAM = 1  # the training keypoint drops' generator: (seed, epoch, clip, _DROP_STREAM)
+_FLIP_STREAM = 2  # the flips of side-specific labels (Volleyball): (seed, epoch, clip, _FLIP_STREAM)
 
 
 @lru_cache(maxsize=32)
@@ -50,6 +52,11 @@ class InputAdapter(Protocol):
     def collate(self, items: list[Any]) -> Any: ...
 
     def to_model(self, batch: Any, device: torch.device) -> torch.Tensor: ...
+
+    @property
+    def flip_prob(self) -> float: ...
+
+    def without_flip(self) -> InputAdapter: ...
 
 
 class VolumeInput:
@@ -72,6 +79,17 @@ class VolumeInput:
 
     def collate(self, items):
         return collate_stored(items) if self._stored else collate_coordinates(items)
+
+    @property
+    def flip_prob(self) -> float:
+        return self.cfg.flip_prob
+
+    def without_flip(self) -> VolumeInput:
+        """The same input without its training flip (ClipDataset flips clips with their labels)."""
+        if self._stored:
+            raise ValueError("side-specific labels (a flip label map) need volumes from coordinates, "
+                             "not stored heatmaps")
+        return VolumeInput(dataclasses.replace(self.cfg, flip_prob=0.0))
 
     def to_model(self, batch, device):
         # (kp, score) or (heatmap, warp): both [N, clips, M, T, ...]
@@ -106,6 +124,13 @@ class CoordinateInput:
     def collate(self, items):
         return torch.from_numpy(np.stack(items))
 
+    @property
+    def flip_prob(self) -> float:
+        return 0.0  # graph networks take coordinates as they are
+
+    def without_flip(self) -> CoordinateInput:
+        return self
+
     def to_model(self, batch, device):
         return batch.to(device, non_blocking=True).flatten(0, 1)
 
@@ -136,6 +161,15 @@ class ClipError(PoseFileError):
         super().__init__(message)
 
 
+def mirrored(clip: dict[str, Any]) -> dict[str, Any]:
+    """The clip mirrored left-right in its frame (a new dict, float32 coordinates; the clip is left
+    as it was)."""
+    width = int(clip["img_shape"][1])
+    keypoint = np.asarray(clip["keypoint"], dtype=np.float32)
+    keypoint, score = flip_coordinates(keypoint, np.asarray(clip["keypoint_score"]), width)
+    return {**clip, "keypoint": keypoint, "keypoint_score": score}
+
+
 class ClipDataset(Dataset):
     """Clips of one split, prepared by an adapter; yields (input, label).
 
@@ -143,15 +177,20 @@ class ClipDataset(Dataset):
     `keypoint_drop` > 0 drops limb keypoints first (Table 5, posec3d.keypoint_drop): at test
     time the same drops for every model (a function of seed and clip), in training new ones
     each epoch, from a stream of their own so that the augmentations stay those of p = 0.
+    `label_flip` (posec3d.label_flip, side-specific labels) moves the training flip from the
+    adapter to the clip: a flipped clip is mirrored in the frame (x -> width - 1 - x, left and
+    right joints swapped) and takes the mirrored label, at the adapter's flip probability.
     """
 
     def __init__(self, clips: list[dict[str, Any]], adapter: InputAdapter, *,
                  test_mode: bool, seed: int, num_clips: int = 1, source: str = "poses",
-                 keypoint_drop: float = 0.0):
+                 keypoint_drop: float = 0.0, label_flip: np.ndarray | None = None):
         self.source = source
         self.keypoint_drop = keypoint_drop
         self.clips = clips
-        self.adapter = adapter
+        self.label_flip = None if test_mode or not adapter.flip_prob else label_flip
+        self.flip_prob = adapter.flip_prob
+        self.adapter = adapter if self.label_flip is None else adapter.without_flip()
         self.test_mode = test_mode
         self.seed = seed
         self.num_clips = num_clips
@@ -172,12 +211,17 @@ class ClipDataset(Dataset):
                 drops = (named_rng(self.seed, str(clip.get("frame_dir", ""))) if self.test_mode
                          else np.random.default_rng([self.seed, self.epoch, index, _DROP_STREAM]))
                 clip = drop_keypoints(clip, self.keypoint_drop, drops)
+            label = int(clip["label"])
+            if self.label_flip is not None:
+                flips = np.random.default_rng([self.seed, self.epoch, index, _FLIP_STREAM])
+                if flips.random() < self.flip_prob:
+                    clip, label = mirrored(clip), int(self.label_flip[label])
             sample = self.adapter.prepare(clip, self.num_clips, self.test_mode, rng)
         except (ValueError, KeyError, IndexError) as error:
             reason = error.args[0] if isinstance(error, KeyError) and error.args else error
             raise ClipError(f"{self.source}: clip {clip.get('frame_dir')!r}: cannot be prepared "
                             f"({type(error).__name__}: {reason})") from error
-        return sample, int(clip["label"])
+        return sample, label
 
     def collate(self, items: list[tuple[Any, int]]) -> tuple[Any, torch.Tensor]:
         samples, labels = zip(*items)

@@ -10,6 +10,7 @@ from torch import nn
 
 from posec3d.config import RunConfig
 from posec3d.data import ClipDataset, InputAdapter, build_input
+from posec3d.label_flip import flip_label_map
 from posec3d.models import MODELS, build_model
 from posec3d.storage import load_poses, split_clips
 
@@ -34,9 +35,12 @@ class Experiment:
         return build_model(self.cfg.model_name, self.num_classes, **kwargs)
 
     def split(self, name: str, *, test_mode: bool, num_clips: int = 1, keypoint_drop: float = 0.0) -> ClipDataset:
+        """A split's clips; a training split of side-specific classes (Volleyball) flips clips
+        with their labels."""
         return ClipDataset(split_clips(self.poses, name, self.source), self.adapter, test_mode=test_mode,
                            seed=self.cfg.seed, num_clips=num_clips, source=self.source,
-                           keypoint_drop=keypoint_drop)
+                           keypoint_drop=keypoint_drop,
+                           label_flip=None if test_mode else flip_label_map(self.classes))
 
 
 def class_names(poses: dict[str, Any]) -> list[str]:
