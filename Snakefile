@@ -36,6 +36,7 @@ include: "workflow/rules/tables.smk"
 
 # bookkeeping jobs run where Snakemake runs (on a cluster: next to the MLflow store)
 localrules:
+    fuse,
     track_run,
     table,
     claims,

@@ -286,6 +286,7 @@ def _table(args: argparse.Namespace) -> None:
     from posec3d.tables.curves import plot_curves
     from posec3d.tables.length_bins import plot_length_bins
     from posec3d.tables.matrices import plot_matrices
+    from posec3d.tables.scaling import persons_sweep, plot_scaling
     from posec3d.tables.table import plot_table, to_markdown, write_csv
 
     profile = read_mapping(args.profile)
@@ -299,6 +300,9 @@ def _table(args: argparse.Namespace) -> None:
         plot_curves(table, args.figure)
     elif kind == "matrices":
         plot_matrices(table, {c["name"]: c["matrix"] for c in spec["columns"] if "matrix" in c}, args.figure)
+    elif kind == "persons":
+        labels = {c["run"]["model"]: c["group"] for c in spec["columns"] if "run" in c}
+        plot_scaling(table, persons_sweep(profile, args.name), labels, args.figure)
     else:
         plot_table(table, args.figure, units=("%", ""))
     with atomic_path(args.markdown) as tmp:
@@ -330,7 +334,7 @@ def _claims(args: argparse.Namespace) -> None:
     with atomic_path(args.markdown) as tmp:
         tmp.write_text(claims_markdown(results, row_labels=labels,
                                        figure=os.path.relpath(args.figure, args.markdown.parent)))
-    run_ids = mlflow_ids(plan.ROOT, sorted({run.dir for cell in claim_cells(profile) for run in cell.runs}))
+    run_ids = mlflow_ids(plan.ROOT, sorted({run.dir for cell in claim_cells(profile) for run in cell.trained_runs}))
     for verdict in ("reproduced", "contradicted", "inconclusive"):
         log.info("%s: %d of %d claim rows", verdict, sum(r.verdict == verdict for r in results), len(results))
     _log_table_run(args, profile, "claims", claims_metrics(results), run_ids)

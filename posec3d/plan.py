@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Sampling schemes a run may name: "uniform" (Sec. 3.2) or "stride<N>" (Figure 3's baseline).
 UNIFORM = "uniform"
+# A fused run's modality joins its members' ("joint+limb", Table 8): the late fusion, 1:1, of the
+# same model's runs on each modality (rule fuse), tested as they are.
+FUSED = "+"
 
 
 @dataclass(frozen=True, order=True)
@@ -56,6 +59,14 @@ class Run:
     @property
     def tracking_file(self) -> str:
         return f"{self.dir}/mlflow.json"
+
+    @property
+    def members(self) -> tuple[Run, ...]:
+        """The trained runs behind this one: itself, or a fused run's one run per modality."""
+        if FUSED not in self.modality:
+            return (self,)
+        return tuple(Run(self.dataset, self.poses, self.model, m, self.sampling, self.seed)
+                     for m in self.modality.split(FUSED))
 
 
 def test_name(clips: int, keypoint_drop: float = 0.0, on: str | None = None) -> str:
@@ -98,6 +109,11 @@ class Cell:
     def scores_files(self) -> tuple[str, ...]:
         """The class-score files of its tested runs, one per seed."""
         return tuple(run.test_scores(self.clips, self.keypoint_drop, self.test_poses) for run in self.runs)
+
+    @property
+    def trained_runs(self) -> tuple[Run, ...]:
+        """The training runs behind the cell: its runs, a fused run's members in its place."""
+        return tuple(member for run in self.runs for member in run.members)
 
 
 def load_tables(path: str | Path = ROOT / "params" / "tables.yaml") -> dict[str, Any]:
@@ -171,16 +187,17 @@ def cells(config: dict[str, Any], table: str) -> list[Cell]:
             elif "estimator" in col:
                 e = col["estimator"]
                 out.append(Cell(table, row, col["name"], estimator=e["name"], estimator_metric=e["metric"]))
-            else:
+            elif "count" in col:
                 c = col["count"]
                 out.append(Cell(table, row, col["name"], count_model=c["model"], count_at=c["at"]))
+            # else: a column of the paper's numbers only (Table 8's previous state of the art)
     return out
 
 
 def runs(config: dict[str, Any], tables: list[str] | None = None) -> list[Run]:
     """The unique runs behind the given tables (all of the profile's tables by default)."""
     names = tables if tables is not None else list(tables_of(config))
-    return sorted({run for t in names for c in cells(config, t) for run in c.runs})
+    return sorted({run for t in names for c in cells(config, t) for run in c.trained_runs})
 
 
 def sampling_input(sampling: str) -> dict[str, Any]:
@@ -267,6 +284,15 @@ def check_run_configs(config: dict[str, Any]) -> None:
             build_input(MODELS[cfg.model_name].input_kind, cfg.input)
         except ValueError as err:
             raise ConfigError(f"{where}: {err}") from None
+
+
+def data_of(config: dict[str, Any], dataset: str) -> str:
+    """The dataset whose data folder holds `dataset`'s clips and poses: itself, or the one its
+    `data:` names (Table 8's NTU-60 X-View reads X-Sub's clips and poses through other splits)."""
+    shared = config["datasets"][dataset].get("data", dataset)
+    if shared != dataset and (shared not in config["datasets"] or "data" in config["datasets"][shared]):
+        raise ValueError(f"datasets.{dataset}.data: {shared!r} is not a dataset of this profile with data of its own")
+    return shared
 
 
 def pose_file(dataset: str, source: str) -> str:

@@ -73,6 +73,7 @@ def test_a_mirrored_clip_swaps_sides_in_the_frame(clips: list[dict]) -> None:
     clip = clips[0]
     width = clip["img_shape"][1]
     flipped = mirrored(clip)
-    assert np.array_equal(flipped["keypoint"][..., 0], width - 1 - clip["keypoint"][..., JOINT_FLIP, 0].astype(np.float32))
+    expected_x = width - 1 - clip["keypoint"][..., JOINT_FLIP, 0].astype(np.float32)
+    assert np.array_equal(flipped["keypoint"][..., 0], expected_x)
     assert np.array_equal(flipped["keypoint_score"], clip["keypoint_score"][..., JOINT_FLIP])
     assert np.array_equal(mirrored(flipped)["keypoint"], clip["keypoint"].astype(np.float32))

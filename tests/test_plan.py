@@ -70,13 +70,15 @@ def matrix_from_yaml(profile: dict) -> tuple[int, set[tuple], set[tuple]]:
     A table has rows x columns cells; each (row, run column) pair is one training run named by
     (dataset, concrete pose source, model, modality, sampling as the profile maps it, seed) per seed (the column's
     seed, else the table's seeds, else the profile's seeds, else its seed), and one test per clip
-    count and keypoint-drop probability; tables that name the same run share it.
+    count and keypoint-drop probability; tables that name the same run share it. A fused modality
+    ("joint+limb", Table 8) is tested as one run but trains one run per modality. Columns of the
+    paper's numbers only (no run, count or estimator) have no cells.
     """
     declared = read_mapping(plan.ROOT / "params" / "tables.yaml")
     cells, runs, tests = 0, set(), set()
     for name, chosen in profile["tables"].items():
         rows, columns = chosen.get("rows", declared[name]["rows"]), declared[name]["columns"]
-        cells += len(rows) * len(columns)
+        cells += len(rows) * len([c for c in columns if {"run", "count", "estimator"} & set(c)])
         for row, column in itertools.product(rows, [c for c in columns if "run" in c]):
             spec = column["run"]
             poses = spec.get("poses", "main")
@@ -90,7 +92,7 @@ def matrix_from_yaml(profile: dict) -> tuple[int, set[tuple], set[tuple]]:
                     return own.get(name, profile["pose_sources"].get(name, name))
                 run = (row, resolve(poses), spec["model"],
                        spec.get("modality", "joint"), chosen.get("sampling", {}).get(sampling, sampling), seed)
-                runs.add(run)
+                runs.update((*run[:3], modality, *run[4:]) for modality in run[3].split("+"))
                 on = resolve(spec["test_poses"]) if "test_poses" in spec else None
                 on = None if on == run[1] else on
                 tests.add((run, column.get("clips", 1), column.get("keypoint_drop", 0), on))
@@ -203,3 +205,25 @@ def test_table3a_reads_each_datasets_own_3d_source(default: dict) -> None:
     gcn = {c.row: c.runs[0] for c in plan.cells(default, "table4") if c.column == "gcn_acc"}
     assert cells[("gym", "hq_2d")] == gcn["gym"] and cells[("ntu60", "lq_2d")].poses == "lq-gt"
     assert plan.pose_source(default, "3d") == "3d" and plan.pose_source(default, "main", "gym") == "hq-gt"
+
+
+def test_table8_fuses_the_joint_and_limb_runs_of_each_protocol(default: dict) -> None:
+    """J+L is a fused run whose members are the joint and limb runs of the same model, poses,
+    sampling and seed; its test file is the fuse stage's output beside theirs. X-View and X-Set
+    are datasets of their own that read X-Sub's pose files (`data:`), so no clip is extracted twice."""
+    cells = {(c.row, c.column): c for c in plan.cells(default, "table8")}
+    fused = cells[("ntu60xview", "fused")]
+    assert fused.scores_files == ("runs/ntu60xview/hq-gt/pose-slowonly_joint+limb_uniform_s0/test_10clip.npz",)
+    assert fused.trained_runs == (cells[("ntu60xview", "joint")].runs[0], cells[("ntu60xview", "limb")].runs[0])
+    assert plan.parse_run_dir(fused.runs[0].dir).members == fused.trained_runs
+    assert cells[("gym", "joint")].runs == next(
+        c.runs for c in plan.cells(default, "table4") if c.row == "gym" and c.column == "cnn_10clip")
+    assert ("gym", "previous_sota") not in cells  # the paper's numbers only
+    assert all(plan.FUSED not in r.modality for r in plan.runs(default))
+    assert plan.data_of(default, "ntu60xview") == "ntu60" and plan.data_of(default, "ntu120xset") == "ntu120"
+    assert plan.data_of(default, "gym") == "gym"
+    assert {r.dataset for r in plan.runs(default)} >= {"ntu60xview", "ntu120xset"}
+    assert not {"ntu60xview", "ntu120xset"} & {plan.data_of(default, r.dataset) for r in plan.runs(default)}
+    chained = {**default, "datasets": {**default["datasets"], "again": {"data": "ntu60xview"}}}
+    with pytest.raises(ValueError, match="with data of its own"):
+        plan.data_of(chained, "again")

@@ -215,12 +215,14 @@ def test_smoke_dag_extracts_poses_for_table3(smoke: Smoke) -> None:
 
 
 def test_smoke_dag_builds_the_rest_of_the_paper(smoke: Smoke) -> None:
-    """Tables 3a, 5, cropping and Figures 3-5: a CSV row per declared row (a length bin per row of
-    Figure 4), a figure, the keypoint-drop and cross-pose tests they read, and a verdict for every
-    declared claim on every row; the detections file both detector-box extractions read."""
+    """Tables 3a, 5, 8, cropping, scalability and Figures 3-5: a CSV row per declared row (a length
+    bin per row of Figure 4), a figure, the keypoint-drop, cross-pose and fused tests they read, and
+    a verdict for every declared claim on every row; the detections file both detector-box
+    extractions read; Table 8's fused tests read their members' tests, and its X-View and X-Set
+    runs the X-Sub datasets' pose files (no data folder of their own)."""
     with open(smoke.repo / "results/claims.csv", newline="") as f:
         verdicts = {(r["table"], r["claim"].split(":")[0]) for r in csv.DictReader(f)}
-    for name in ("table3a", "table5", "cropping", "figure3", "figure4", "figure5"):
+    for name in ("table3a", "table5", "table8", "cropping", "scalability", "figure3", "figure4", "figure5"):
         table = plan.tables_of(smoke.profile)[name]
         with open(smoke.repo / f"results/{name}.csv", newline="") as f:
             rows = list(csv.DictReader(f))
@@ -234,6 +236,11 @@ def test_smoke_dag_builds_the_rest_of_the_paper(smoke: Smoke) -> None:
         for cell in plan.cells(smoke.profile, name):
             assert all((smoke.repo / f).is_file() for f in cell.scores_files), (name, cell.column)
     assert {p.name for p in (smoke.repo / "data/gym/detections").iterdir()} == {"detector.npz"}
+    for cell in (c for c in plan.cells(smoke.profile, "table8") if c.column == "fused"):
+        (run,) = cell.runs
+        fused = json.loads((smoke.repo / run.test_metrics(10)).read_text())
+        assert fused["inputs"] == [m.test_scores(10) for m in run.members] and fused["weights"] == [1.0, 1.0]
+    assert not (smoke.repo / "data/ntu60xview").exists() and not (smoke.repo / "data/ntu120xset").exists()
 
 
 def test_second_invocation_runs_nothing(smoke: Smoke) -> None:
@@ -263,10 +270,10 @@ def test_mlflow_holds_every_run_and_the_table(smoke: Smoke) -> None:
     tables = {t.info.run_id: t for t in find_runs(uri, experiment, kind="table")}
     for name in plan.tables_of(smoke.profile):
         run_id = json.loads((smoke.repo / f"results/{name}.mlflow.json").read_text())["run_id"]
-        behind = {records[smoke.repo / r.dir] for c in plan.cells(smoke.profile, name) for r in c.runs}
+        behind = {records[smoke.repo / r.dir] for c in plan.cells(smoke.profile, name) for r in c.trained_runs}
         assert set(tables.pop(run_id).data.tags["source_runs"].split(",")) == behind, name
     claims_run = tables.pop(json.loads((smoke.repo / "results/claims.mlflow.json").read_text())["run_id"])
-    compared = {records[smoke.repo / r.dir] for c in claim_cells(smoke.profile) for r in c.runs}
+    compared = {records[smoke.repo / r.dir] for c in claim_cells(smoke.profile) for r in c.trained_runs}
     assert set(claims_run.data.tags["source_runs"].split(",")) == compared
     assert any(key.endswith(".verdict") for key in claims_run.data.metrics)
     assert not tables  # one MLflow run per table and one for the claims, no more

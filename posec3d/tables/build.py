@@ -39,13 +39,14 @@ def count_input(config: dict[str, Any], table: str, row: str, model: str,
                 at: str) -> tuple[dict[str, Any], tuple[int, ...]]:
     """Model options and one clip's input shape for a complexity cell.
 
-    'paper': the recipe's model (paper widths) at the table's declared paper input;
+    'paper': the recipe's model (paper widths, or the table's `paper_models` options: Volleyball's
+    base width 16) at the table's declared paper input;
     'profile': the profile's model at the profile's input size for that dataset.
     """
     spec = plan.tables_of(config)[table]
     if at == "paper":
         options = {k: v for k, v in plan.recipe(config, model)["model"].items() if k != "name"}
-        return options, tuple(spec["paper_inputs"][model])
+        return {**options, **spec.get("paper_models", {}).get(model, {})}, tuple(spec["paper_inputs"][model])
     run = plan.Run(row, plan.pose_source(config, "main", row), model, "joint", plan.UNIFORM, config["seed"])
     resolved = plan.run_config(config, run)
     options = {k: v for k, v in resolved["model"].items() if k != "name"}
@@ -105,7 +106,7 @@ def build_table_and_bins(config: dict[str, Any], name: str,
             else:
                 parts = [(cell.row, predictions)]
             for row, part in parts:
-                runs_of_row[row].update(run.dir for run in cell.runs)
+                runs_of_row[row].update(run.dir for run in cell.trained_runs)
                 if bins:
                     ours[(row, CLIPS_COLUMN)] = float(len(part.labels))
                 if len(part.labels):

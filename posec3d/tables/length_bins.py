@@ -71,7 +71,7 @@ def quantile_edges(lengths: np.ndarray, count: int) -> np.ndarray:
 def lengths_file(config: dict[str, Any], table: str, row: str) -> str:
     """The pose file whose validation clips a binned row's runs were tested on."""
     run = next(c.runs[0] for c in plan.cells(config, table) if c.row == row and c.runs)
-    return plan.pose_file(run.dataset, run.poses)
+    return plan.pose_file(plan.data_of(config, run.dataset), run.poses)
 
 
 def length_bins(config: dict[str, Any], table: str, row: str, root: Path = plan.ROOT) -> LengthBins:

@@ -317,7 +317,7 @@ def plot_table(table: Table, path: str | Path, units: tuple[str, ...] = ("%",)) 
     fig = Figure(figsize=(width, 0.6 + 3.4 * len(panels)), layout="constrained")
     axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
     for ax, (unit, columns) in zip(axes, panels):
-        _plot_panel(ax, table, unit, columns)
+        plot_panel(ax, table, unit, columns)
     axes[-1].set_xticks(range(len(table.rows)),
                         [textwrap.fill(table.label(r), 22) for r in table.rows])
     fig.suptitle(table.title, fontsize=12)
@@ -335,7 +335,7 @@ def _series(table: Table, columns: list[Column]) -> list[tuple[Column, str, bool
     return series
 
 
-def _plot_panel(ax: Axes, table: Table, unit: str, columns: list[Column]) -> None:
+def plot_panel(ax: Axes, table: Table, unit: str, columns: list[Column]) -> None:
     """Bars of one unit, each labelled with its value, and a legend of columns and sources."""
     series = _series(table, columns)
     bar = 0.84 / len(series)

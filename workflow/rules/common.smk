@@ -29,6 +29,8 @@ wildcard_constraints:
     dataset=r"[a-z0-9]+",
     source=r"[a-z0-9-]+",
     run=r"[a-z0-9-]+_(joint|limb)_[a-z0-9]+_s\d+",
+    fused=r"[a-z0-9-]+_(joint|limb)(\+(joint|limb))+_[a-z0-9]+_s\d+",
+    test=r"test_\d+clip[a-z0-9._-]*",
     clips=r"\d+",
     drop=r"0?\.\d+|1",
     on=r"[a-z0-9-]+",
@@ -48,7 +50,19 @@ def run_of(wildcards):
 
 def poses_of_run(wildcards):
     run = run_of(wildcards)
-    return plan.pose_file(run.dataset, run.poses)
+    return plan.pose_file(plan.data_of(config, run.dataset), run.poses)
+
+
+def poses_of_test(wildcards):
+    """The poses a test reads: the run's own, or Figure 5's other source {on}; of the dataset
+    that holds the clips (a `data:` dataset reads another's)."""
+    return plan.pose_file(plan.data_of(config, wildcards.dataset), wildcards.get("on", wildcards.source))
+
+
+def fused_members(wildcards):
+    """The member runs' same test files that a fused run's test adds up (rule fuse)."""
+    run = plan.parse_run_dir(f"runs/{wildcards.dataset}/{wildcards.source}/{wildcards.fused}")
+    return [f"{member.dir}/{wildcards.test}.npz" for member in run.members]
 
 
 def run_config_json(wildcards):
@@ -87,6 +101,13 @@ def kpfiles_option(wildcards):
     return f"--kpfiles {shlex.quote(kpfiles)}" if kpfiles and not is_synthetic(wildcards.dataset) else ""
 
 
+def video_width(wildcards):
+    """The width a dataset's videos are rendered at: its own `video.width` (Volleyball's small
+    players), else the profile's."""
+    own = config["datasets"][wildcards.dataset].get("video", {})
+    return own.get("width", config.get("video", {}).get("width", 224))
+
+
 def scenes_of_dataset(wildcards):
     return plan.scenes_file(wildcards.dataset)
 
@@ -120,7 +141,7 @@ def tests_of_run(wildcards):
     Table 4 does not train the estimators and extract the poses those tests need."""
     run = run_of(wildcards)
     clips = sorted({c.clips for t in TABLES for c in plan.cells(config, t)
-                    if run in c.runs and not c.keypoint_drop and c.test_poses is None})
+                    if run in c.trained_runs and not c.keypoint_drop and c.test_poses is None})
     return [run.test_metrics(k) for k in clips] + [run.test_scores(k) for k in clips]
 
 
@@ -134,7 +155,7 @@ def table_inputs(wildcards):
     and the evaluations of its estimators."""
     cells = plan.cells(config, wildcards.table)
     tests = sorted({f for c in cells for f in c.scores_files})
-    tracking = sorted({r.tracking_file for c in cells for r in c.runs})
+    tracking = sorted({r.tracking_file for c in cells for r in c.trained_runs})
     estimators = sorted({plan.estimator_files(c.estimator)["metrics"] for c in cells if c.estimator})
     return tests + tracking + estimators + clip_lengths_inputs(wildcards.table)
 
@@ -150,7 +171,7 @@ def claims_inputs(wildcards):
     compares (the claims' MLflow run names the runs behind it)."""
     cells = claims.claim_cells(config)
     return sorted({f for c in cells for f in c.scores_files}) + sorted(
-        {r.tracking_file for c in cells for r in c.runs}) + sorted(
+        {r.tracking_file for c in cells for r in c.trained_runs}) + sorted(
         {f for table in TABLES for f in clip_lengths_inputs(table)})
 
 

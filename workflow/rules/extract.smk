@@ -12,7 +12,7 @@ rule render_videos:
     log:
         "logs/render/{dataset}.log",
     params:
-        width=config.get("video", {}).get("width", 224),
+        width=video_width,
     threads: 2
     conda:
         ENVIRONMENT

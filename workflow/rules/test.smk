@@ -1,12 +1,13 @@
 # Testing: k-clip class scores (for late fusion) and the paper's metrics of a trained run, on the
 # clean validation poses; for Table 5 with limb keypoints dropped at probability {drop}; for
-# Figure 5 on the poses of another source {on} (cross-annotation).
+# Figure 5 on the poses of another source {on} (cross-annotation); and the late fusion of a
+# fused run's members (Table 8's joint + limb).
 
 
 rule test:
     input:
         model="runs/{dataset}/{source}/{run}/model.pt",
-        poses="data/{dataset}/poses/{source}.npz",
+        poses=poses_of_test,
     output:
         scores="runs/{dataset}/{source}/{run}/test_{clips}clip.npz",
         metrics="runs/{dataset}/{source}/{run}/test_{clips}clip.json",
@@ -34,11 +35,22 @@ use rule test as test_keypoint_drop with:
 
 
 use rule test as test_cross_poses with:
-    input:
-        model="runs/{dataset}/{source}/{run}/model.pt",
-        poses="data/{dataset}/poses/{on}.npz",
     output:
         scores="runs/{dataset}/{source}/{run}/test_{clips}clip_on-{on}.npz",
         metrics="runs/{dataset}/{source}/{run}/test_{clips}clip_on-{on}.json",
     log:
         "logs/test/{dataset}/{source}/{run}_{clips}clip_on-{on}.log",
+
+
+rule fuse:
+    input:
+        fused_members,
+    output:
+        scores="runs/{dataset}/{source}/{fused}/{test}.npz",
+        metrics="runs/{dataset}/{source}/{fused}/{test}.json",
+    log:
+        "logs/fuse/{dataset}/{source}/{fused}_{test}.log",
+    conda:
+        ENVIRONMENT
+    shell:
+        "posec3d fuse {input} --out {output.scores} --metrics {output.metrics} > {log} 2>&1"
