@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_poses)
 
+    p = sub.add_parser("export", help="write a pose file as an mmaction2/pyskl annotation pickle")
+    p.add_argument("poses", type=Path, help="a pose file of the project (.npz) or an annotation file")
+    p.add_argument("--out", required=True, type=Path, help="annotation file to write (.pkl)")
+    p.set_defaults(func=_export)
+
     p = sub.add_parser("train", help="train a registered model on a pose file")
     _add_run_config(p)
     p.add_argument("--poses", required=True, type=Path)
@@ -203,6 +208,16 @@ def _synth(args: argparse.Namespace) -> None:
     scenes = generate(cfg, seed=args.seed, progress=args.progress)
     save_poses(scenes, args.out)
     log.info("wrote %s: %d clips", args.out, len(scenes["annotations"]))
+
+
+def _export(args: argparse.Namespace) -> None:
+    from posec3d.storage import load_poses
+    from posec3d.storage.export import export_annotations
+
+    poses = load_poses(args.poses)
+    export_annotations(poses, args.out)
+    log.info("wrote %s (mmaction2/pyskl annotations): %d clips, splits %s", args.out,
+             len(poses["annotations"]), ", ".join(sorted(poses["split"])))
 
 
 def _poses(args: argparse.Namespace) -> None:

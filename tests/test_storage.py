@@ -10,6 +10,7 @@ import json
 import os
 import pickle
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -206,7 +207,8 @@ def test_mini_ucf101_loads_normalised_and_round_trips(tmp_path: Path) -> None:
     assert _leftovers(tmp_path) == ["ucf.npz"]
 
 
-def test_round_trip_is_bit_exact_with_extra_keys(tmp_path: Path) -> None:
+def _dataset_with_extras() -> dict[str, Any]:
+    """`_dataset` with extra clip keys of every storable kind and a meta dict."""
     dataset = _dataset()
     rng = np.random.default_rng(1)
     for i, clip in enumerate(dataset["annotations"]):
@@ -235,12 +237,49 @@ def test_round_trip_is_bit_exact_with_extra_keys(tmp_path: Path) -> None:
         "classes": ["wave", "jump", "sit"],
         "fps": 29.97,
     }
+    return dataset
+
+
+def test_round_trip_is_bit_exact_with_extra_keys(tmp_path: Path) -> None:
+    dataset = _dataset_with_extras()
     expected = copy.deepcopy(dataset)
 
     path = tmp_path / "poses.npz"
     save_poses(dataset, path)
     _assert_same(dataset, expected)  # saving does not touch its input
     _assert_same(load_poses(path), expected)
+
+
+def test_export_to_mmaction2_format_round_trips_losslessly(tmp_path: Path) -> None:
+    """`posec3d export`: a pose file as an mmaction2/pyskl annotation pickle, which the restricted
+    loader reads back to the same dataset and mmaction2's own PoseDataset reads per split."""
+    from mmaction.datasets import PoseDataset
+
+    poses, exported = tmp_path / "poses.npz", tmp_path / "out" / "poses.pkl"
+    save_poses(_dataset_with_extras(), poses)
+    done = subprocess.run([sys.executable, "-m", "posec3d", "export", str(poses), "--out", str(exported)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    _assert_same(load_poses(exported), load_poses(poses))
+    ours = {clip["frame_dir"]: clip for clip in load_poses(poses)["annotations"]}
+    theirs = PoseDataset(ann_file=str(exported), pipeline=[], split="train")
+    assert len(theirs) == 2
+    for i in range(len(theirs)):
+        info = theirs.get_data_info(i)
+        np.testing.assert_array_equal(info["keypoint"], ours[info["frame_dir"]]["keypoint"])
+        assert info["label"] == ours[info["frame_dir"]]["label"]
+
+
+def test_export_refuses_other_suffixes_and_bad_clips(tmp_path: Path) -> None:
+    from posec3d.storage.export import export_annotations
+
+    with pytest.raises(PoseFileError, match="must end in .pkl"):
+        export_annotations(_dataset(), tmp_path / "poses.npz")
+    broken = _dataset()
+    broken["annotations"][1]["keypoint"][0, 0, 0, 0] = np.nan
+    with pytest.raises(PoseFileError, match="clip1"):
+        export_annotations(broken, tmp_path / "poses.pkl")
+    assert _leftovers(tmp_path) == []
 
 
 def test_own_format_opens_without_pickle(tmp_path: Path) -> None:
