@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--source", required=True, help="pose source name")
     p.add_argument("--kpfiles", type=Path, default=None,
                    help="Kinetics-400: folder of the official kpfiles")
+    p.add_argument("--classes", type=Path, default=None,
+                   help="class names, one per line in label order (mmaction2's label maps)")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_poses)
@@ -222,6 +224,7 @@ def _export(args: argparse.Namespace) -> None:
 
 def _poses(args: argparse.Namespace) -> None:
     from posec3d.storage import load_kinetics, load_poses, save_poses
+    from posec3d.storage.label_map import read_class_names
     from posec3d.synth import is_scenes, pose_source
 
     if args.kpfiles is not None:
@@ -230,6 +233,8 @@ def _poses(args: argparse.Namespace) -> None:
         poses = load_poses(args.input)
         if is_scenes(poses):
             poses = pose_source(poses, args.source, seed=args.seed)
+    if args.classes is not None:
+        poses = {**poses, "meta": {**poses.get("meta", {}), "classes": read_class_names(args.classes, poses)}}
     save_poses(poses, args.out)
     log.info("wrote %s (%s): %d clips", args.out, args.source, len(poses["annotations"]))
 

@@ -300,6 +300,31 @@ def pose_file(dataset: str, source: str) -> str:
     return f"data/{dataset}/poses/{source}.npz"
 
 
+OFFICIAL_DIR = "data/official/"  # where the fetch rule downloads annotation files that name a url
+
+
+def annotation_file(config: dict[str, Any], dataset: str, source: str) -> str:
+    """The annotation file behind pose source `source` of an `annotations:` dataset (any path:
+    absolute, or relative to the project); one that names a url must lie under data/official/,
+    where the fetch rule puts it."""
+    files = config["datasets"][dataset].get("annotations", {})
+    if source not in files:
+        raise ValueError(f"datasets.{dataset}.annotations has no pose source {source!r}; it has "
+                         f"{sorted(files)} (a table reads the source its dataset's pose_sources name)")
+    entry = files[source]
+    if entry.get("url") and not entry["path"].startswith(OFFICIAL_DIR):
+        raise ValueError(f"datasets.{dataset}.annotations.{source}: a url is fetched into {OFFICIAL_DIR}; "
+                         f"path {entry['path']!r} lies elsewhere (drop the url, or move the path)")
+    return entry["path"]
+
+
+def check_annotation_files(config: dict[str, Any]) -> None:
+    """Check every annotation file entry of the profile (`annotation_file`'s errors, at parse time)."""
+    for name, dataset in config["datasets"].items():
+        for source in dataset.get("annotations", {}):
+            annotation_file(config, name, source)
+
+
 def detections_file(dataset: str, detector: str) -> str:
     """Where one detector's person boxes on every frame of `dataset` are stored (Table 3c)."""
     return f"data/{dataset}/detections/{detector}.npz"

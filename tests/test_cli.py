@@ -1,5 +1,5 @@
 """The `posec3d` commands the workflow calls that other tests do not reach: importing official
-annotations, fetching them, counting parameters and multiply-adds."""
+annotations (from any path, with a label map), fetching them, counting parameters and multiply-adds."""
 
 from __future__ import annotations
 
@@ -34,6 +34,27 @@ def test_official_annotations_are_imported_into_the_projects_format(tmp_path: Pa
     for theirs, mine in zip(official["annotations"], ours["annotations"]):
         assert mine["frame_dir"] == theirs["frame_dir"] and mine["label"] == theirs["label"]
         np.testing.assert_array_equal(mine["keypoint"], theirs["keypoint"].astype(np.float32))
+
+
+def test_annotations_from_any_path_take_their_class_names_from_a_label_map(tmp_path: Path) -> None:
+    """An annotation file outside the project under any source name, with a label map beside it
+    (mmaction2's label_map_*.txt); a map naming too few classes is one line naming it, no output."""
+    outside = tmp_path / "my data" / "ucf.pkl"
+    outside.parent.mkdir()
+    outside.write_bytes(MINI_UCF101.read_bytes())
+    top = max(c["label"] for c in load_pickle_restricted(MINI_UCF101)["annotations"])
+    names = outside.parent / "label_map.txt"
+    names.write_text("".join(f"action {i}\n" for i in range(top + 1)))
+    out = tmp_path / "poses" / "gt.npz"
+    done = posec3d("poses", "--input", str(outside), "--source", "gt", "--classes", str(names), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert load_poses(out)["meta"]["classes"] == [f"action {i}" for i in range(top + 1)]
+    names.write_text("".join(f"action {i}\n" for i in range(top)))  # one name short
+    bad = tmp_path / "poses" / "bad.npz"
+    done = posec3d("poses", "--input", str(outside), "--source", "gt", "--classes", str(names), "--out", str(bad))
+    error = done.stderr.strip().splitlines()
+    assert done.returncode != 0 and len(error) == 1 and str(names) in error[0] and f"up to {top}" in error[0]
+    assert not bad.exists()
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 validation, the DVC round trip between two clones, and the workstation and SLURM profiles.
 
 Real Snakemake, DVC and MLflow on a copy of the project (its working tree, committed into a fresh
-git repository). The smoke DAG runs once per session (147 jobs for the tables, the claims and the
+git repository). The smoke DAG runs once per session (201 jobs for the tables, the claims and the
 report); every other test is a dry run, a no-op run or a
 DVC transfer on top of it.
 """
@@ -29,6 +29,7 @@ from posec3d.config import read_mapping
 from posec3d.mlflow_log import find_runs, tracking_uri
 from posec3d.storage import load_poses
 from posec3d.tables.claims import claim_cells
+from tests.sample_data import MINI_UCF101
 
 for tool in ("snakemake", "dvc", "mlflow"):  # the `workflow` extra
     pytest.importorskip(tool)
@@ -305,6 +306,30 @@ def test_wrong_key_or_value_stops_the_run_naming_it(smoke: Smoke, tmp_path: Path
     output = proc.stdout + proc.stderr  # a dry run logs its errors to stdout
     assert proc.returncode != 0 and "rule train:" not in output
     assert named in output
+
+
+def test_annotations_from_outside_the_project_are_planned_under_their_own_source(
+        smoke: Smoke, tmp_path: Path) -> None:
+    """An `annotations:` dataset at an absolute path, under the source name `gt`, with its class
+    names: the dry run imports it with the label map and trains Table 4 on it; a url beside a path
+    outside data/official/ stops the dry run naming the entry."""
+    ann, names = tmp_path / "my data" / "ucf.pkl", tmp_path / "my data" / "labels.txt"
+    ann.parent.mkdir()
+    ann.write_bytes(MINI_UCF101.read_bytes())
+    names.write_text("".join(f"class {i}\n" for i in range(101)))  # UCF101's classes
+    ucf = {"annotations": {"gt": {"path": str(ann)}}, "classes": str(names), "pose_sources": {"main": "gt"},
+           "splits": {"train": "train1", "val": "test1"}, "metric": "top1"}
+    profile = write_profile(smoke.profile, tmp_path / "own.yaml", **{"datasets.ucf": ucf},
+                            tables={"table4": {"rows": ["ucf"]}})
+    output = _run(smoke.repo, sys.executable, "-m", "snakemake", "-n", FRONT_DOOR, "--configfile", str(profile))
+    assert f"input: {ann}, {names}" in output and "output: data/ucf/poses/gt.npz" in output
+    assert "runs/ucf/gt/msg3d_joint_uniform_s0" in output and "--classes" in output
+    fetched = {**ucf, "annotations": {"gt": {"path": str(ann), "url": "https://example.org/ucf.pkl"}}}
+    bad = write_profile(smoke.profile, tmp_path / "bad.yaml", **{"datasets.ucf": fetched},
+                        tables={"table4": {"rows": ["ucf"]}})
+    proc = _completed(smoke.repo, sys.executable, "-m", "snakemake", "-n", FRONT_DOOR, "--configfile", str(bad))
+    assert proc.returncode != 0 and "datasets.ucf.annotations.gt: a url is fetched into data/official/" in (
+        proc.stdout + proc.stderr)
 
 
 def test_claim_naming_a_missing_cell_stops_the_dry_run(smoke: Smoke, tmp_path: Path) -> None:

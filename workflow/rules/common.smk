@@ -21,6 +21,7 @@ RUNS = plan.runs(config)
 RUN_BY_DIR = {run.dir: run for run in RUNS}
 # a typo in a hyperparameter or a claim stops the workflow now, naming it, not when its job runs
 plan.check_run_configs(config)
+plan.check_annotation_files(config)
 claims.check_claims(config)
 ESTIMATOR_NAMES = "|".join(config.get("estimators", {}).get("models", {})) or "(?!)"  # detectors among them
 
@@ -89,10 +90,22 @@ def synth_options(wildcards):
 
 
 def poses_input(wildcards):
-    """What a pose file is made from: a synthetic dataset's scenes, or an official annotation file."""
+    """What a pose file is made from: a synthetic dataset's scenes, or an annotation file (and the
+    dataset's class names, when it gives them)."""
     if is_synthetic(wildcards.dataset):
-        return plan.scenes_file(wildcards.dataset)
-    return config["datasets"][wildcards.dataset]["annotations"][wildcards.source]["path"]
+        return [plan.scenes_file(wildcards.dataset)]
+    return [plan.annotation_file(config, wildcards.dataset, wildcards.source)] + classes_input(wildcards)
+
+
+def classes_input(wildcards):
+    """The dataset's class-name file, if it names one."""
+    classes = config["datasets"][wildcards.dataset].get("classes")
+    return [classes] if classes and not is_synthetic(wildcards.dataset) else []
+
+
+def classes_option(wildcards):
+    """`--classes FILE` of a dataset that names its class names, else nothing."""
+    return " ".join(f"--classes {shlex.quote(c)}" for c in classes_input(wildcards))
 
 
 def kpfiles_option(wildcards):

@@ -25,12 +25,14 @@ rule poses:
     log:
         "logs/poses/{dataset}/{source}.log",
     params:
+        source=lambda wildcards, input: input[0],
         kpfiles=kpfiles_option,
+        classes=classes_option,
     conda:
         ENVIRONMENT
     shell:
-        "posec3d poses --input {input} --source {wildcards.source} {params.kpfiles} "
-        "--out {output} > {log} 2>&1"
+        "posec3d poses --input {params.source:q} --source {wildcards.source} {params.kpfiles} "
+        "{params.classes} --out {output} > {log} 2>&1"
 
 
 rule fetch_annotations:
