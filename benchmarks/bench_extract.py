@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from posec3d.estimators.train import estimator_config
+from posec3d.extract.clips import load_clips
 from posec3d.extract.extract import Settings, extract_dataset
 from posec3d.extract.inference import BottomUpEstimator, PersonDetector, TopDownEstimator
 from posec3d.storage import save_poses
@@ -79,8 +80,8 @@ def main() -> None:
             model = models[estimator]
             pose = BottomUpEstimator(model) if boxes == "none" else TopDownEstimator(model, heatmaps)
             settings = Settings(boxes=boxes, estimator=estimator, heatmaps=heatmaps)
-            s = extract_dataset(tmp / "scenes.npz", tmp / "videos", tmp / f"{name}.npz", pose, settings,
-                                detector=detector, batch=args.batch)
+            s = extract_dataset(load_clips(tmp / "scenes.npz", tmp / "videos"), tmp / f"{name}.npz", pose,
+                                settings, detector=detector, batch=args.batch)
             total = sum(s.seconds.values())
             det_fps = f"{s.frames_detected / s.seconds['detect']:.1f}" if s.frames_detected else "-"
             crops = f"{s.crops_posed / s.seconds['pose']:.1f}" if s.crops_posed else "-"

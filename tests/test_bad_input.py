@@ -282,6 +282,7 @@ def _constant_estimator(value: float, crash_after: int | None = None) -> Any:
 def test_a_video_of_another_size_than_its_index_is_an_error(rendered: Path, tmp_path: Path) -> None:
     import shutil
 
+    from posec3d.extract.clips import load_clips
     from posec3d.extract.extract import Settings, extract_dataset
     from posec3d.video import VideoError
 
@@ -292,18 +293,19 @@ def test_a_video_of_another_size_than_its_index_is_an_error(rendered: Path, tmp_
     index["clips"][name].update(width=128, height=72, scale=index["clips"][name]["scale"] * 2)
     (videos / "index.json").write_text(json.dumps(index))
     with pytest.raises(VideoError, match=rf"{name}\.avi: frames decode at 64x36 px, but .*index.json records 128x72"):
-        extract_dataset(rendered / "scenes.npz", videos, tmp_path / "poses.npz", _constant_estimator(1.0),
+        extract_dataset(load_clips(rendered / "scenes.npz", videos), tmp_path / "poses.npz", _constant_estimator(1.0),
                         Settings(boxes="gt", estimator="constant"))
     assert not (tmp_path / "poses.npz").exists()
 
 
 def test_parts_are_reused_only_for_the_same_estimator_weights(rendered: Path, tmp_path: Path) -> None:
+    from posec3d.extract.clips import load_clips
     from posec3d.extract.extract import Settings, extract_dataset
 
     def extract(value: float, weights: str, crash_after: int | None = None) -> tuple[Any, Any]:
         pose = _constant_estimator(value, crash_after)
-        summary = extract_dataset(rendered / "scenes.npz", rendered / "videos", tmp_path / "poses.npz", pose,
-                                  Settings(boxes="gt", estimator="same/path", weights=weights))
+        summary = extract_dataset(load_clips(rendered / "scenes.npz", rendered / "videos"), tmp_path / "poses.npz",
+                                  pose, Settings(boxes="gt", estimator="same/path", weights=weights))
         return summary, pose
 
     for weights, reused in (("retrained", 0), ("first", 1)):

@@ -47,8 +47,9 @@ def gt_boxes(clip: dict[str, Any], scale: float) -> Boxes:
 
 
 def rank_tracks(assigned: Sequence[dict[int, int]], scores: Sequence[np.ndarray],
-                max_persons: int) -> list[dict[int, int]]:
-    """The `max_persons` tracks of highest total score (ties: earlier track first), as rows.
+                max_persons: int, min_frames: int = 1) -> list[dict[int, int]]:
+    """The `max_persons` tracks of highest total score (ties: earlier track first) among those seen
+    in `min_frames` frames or more, as rows.
 
     assigned: per frame {track id: detection index}, as `tracking.link` gives; scores: per frame
     each detection's score. Returns one {frame: detection index} per kept track, best first.
@@ -59,19 +60,27 @@ def rank_tracks(assigned: Sequence[dict[int, int]], scores: Sequence[np.ndarray]
         for track, index in tracks.items():
             rows.setdefault(track, {})[t] = index
             total[track] = total.get(track, 0.0) + float(scores[t][index])
-    best = sorted(rows, key=lambda track: (-total[track], track))[:max_persons]
+    kept = [track for track in rows if len(rows[track]) >= min_frames]
+    best = sorted(kept, key=lambda track: (-total[track], track))[:max_persons]
     return [rows[track] for track in best]
 
 
 def detection_boxes(detections: Sequence[tuple[np.ndarray, np.ndarray]], score_thr: float,
-                    max_persons: int) -> Boxes:
-    """Detection: every person the detector finds above `score_thr`, linked over frames into tracks.
+                    max_persons: int, min_area: float = 0.0, min_frames: int = 1) -> Boxes:
+    """Detection: the persons the detector finds, linked over frames into tracks, then selected.
 
-    Distractors come in as they do in the paper; the `max_persons` tracks of highest total
-    detection score are kept (at least one row, all zeros when nothing was found).
+    The rule (pyskl's custom_2d_skeleton.py filters boxes by score and area; mmaction2's NTU pose
+    extraction keeps at most two persons linked over frames; here both, on whole tracks): boxes
+    smaller than `min_area` square pixels are dropped; the ByteTracker starts a track only from a
+    box scoring `score_thr` or more (weaker boxes may extend one); tracks seen in fewer than
+    `min_frames` frames are dropped; the `max_persons` tracks of highest total score are kept,
+    best first, each a row for the whole clip, so that rows never swap persons. Distractors come
+    in as they do in the paper. At least one row, all zeros when nothing was kept.
     """
+    if min_area > 0:
+        detections = [_at_least(boxes, scores, min_area) for boxes, scores in detections]
     assigned = tracking.link(detections, score_thr)
-    rows = rank_tracks(assigned, [s for _, s in detections], max_persons)
+    rows = rank_tracks(assigned, [s for _, s in detections], max_persons, min_frames)
     steps = len(detections)
     box = np.zeros((max(len(rows), 1), steps, 4), np.float32)
     score = np.zeros((max(len(rows), 1), steps), np.float32)
@@ -82,18 +91,22 @@ def detection_boxes(detections: Sequence[tuple[np.ndarray, np.ndarray]], score_t
     return Boxes(box, score)
 
 
-def tracking_boxes(detections: Sequence[tuple[np.ndarray, np.ndarray]], clip: dict[str, Any],
-                   scale: float, score_thr: float) -> Boxes:
-    """Tracking: each person of interest's GT box in its first visible frame, then followed
-    frame by frame through the detections (zeros before that frame and once the track is lost)."""
-    seeds = poi_boxes(clip, scale)
+def _at_least(boxes: np.ndarray, scores: np.ndarray, area: float) -> tuple[np.ndarray, np.ndarray]:
+    keep = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) >= area
+    return boxes[keep], scores[keep]
+
+
+def tracking_boxes(detections: Sequence[tuple[np.ndarray, np.ndarray]],
+                   seeds: Sequence[tuple[int, np.ndarray]], score_thr: float) -> Boxes:
+    """Tracking: each person to follow from its box in the first frame it is seen (a person of
+    interest's GT box; a user's first-frame box), then frame by frame through the detections
+    (zeros before that frame, once the track is lost, and for a seed frame below 0: never seen)."""
     steps = len(detections)
-    box = np.zeros((len(seeds), steps, 4), np.float32)
-    score = np.zeros((len(seeds), steps), np.float32)
-    for m, seed in enumerate(seeds):
-        visible = np.flatnonzero(_visible(seed[:steps]))
-        if len(visible):
-            box[m], score[m] = tracking.follow(detections, int(visible[0]), seed[visible[0]], score_thr)
+    box = np.zeros((max(len(seeds), 1), steps, 4), np.float32)
+    score = np.zeros((max(len(seeds), 1), steps), np.float32)
+    for m, (frame, seed) in enumerate(seeds):
+        if 0 <= frame < steps:
+            box[m], score[m] = tracking.follow(detections, frame, seed, score_thr)
     return Boxes(box, score)
 
 

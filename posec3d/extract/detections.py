@@ -18,30 +18,30 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from posec3d.atomic import atomic_path
-from posec3d.storage import load_poses
-from posec3d.video.io import VideoError, read_video
+
+from .clips import ClipSet, Decoded, stream, whole_forwards
 
 log = logging.getLogger(__name__)
 
 Detections = list[tuple[np.ndarray, np.ndarray]]  # per frame: boxes [n, 4], scores [n]
 
 
-def detect_dataset(scenes_path: str | Path, videos_dir: str | Path, detector: Any, out: str | Path,
-                   weights: str, batch: int = 8, progress: bool = False) -> None:
-    """Run `detector` (a PersonDetector) on every frame of every clip's video and store the boxes.
+def detect_dataset(clips: ClipSet, detector: Any, out: str | Path, weights: str, batch: int = 8,
+                   progress: bool = False, chunk: int = 32) -> None:
+    """Run `detector` (a PersonDetector) on every frame of every clip's video, streamed `chunk`
+    frames at a time (rounded up to whole forwards of `batch`), and store the boxes.
 
     A missing or undecodable video stores no frames (its extraction then reports it)."""
-    scenes = load_poses(scenes_path)
     names, frames, counts, boxes, scores = [], [], [], [], []
-    for clip in tqdm(scenes["annotations"], desc=f"detect {Path(out).name}", disable=not progress, unit="clip"):
-        name = clip["frame_dir"]
-        try:
-            video = read_video(Path(videos_dir) / f"{name}.avi")[: int(clip["total_frames"])]
-        except VideoError as error:
-            log.warning("clip %s: no detections (%s)", name, error)
-            video = np.zeros((0, 1, 1, 3), np.uint8)
-        found = detector(video, batch=batch) if len(video) else []
-        names.append(name)
+    chunk = whole_forwards(chunk, batch)
+    for clip in tqdm(clips, desc=f"detect {Path(out).name}", disable=not progress, unit="clip"):
+        decoded = Decoded()
+        found = []
+        for _, video in stream(clip, chunk, decoded):
+            found += detector(video, batch=batch)
+        if decoded.error is not None:
+            log.warning("clip %s: no detections (%s)", clip.name, decoded.error)
+        names.append(clip.name)
         frames.append(len(found))
         counts += [len(s) for _, s in found]
         boxes += [b for b, _ in found]

@@ -1,19 +1,22 @@
-"""Pose extraction of a dataset's rendered videos into a pose file, resumable one clip at a time.
+"""Pose extraction of a dataset's videos into a pose file, resumable one clip at a time.
 
-For each scenes clip: decode its video, find person boxes (GT / Detection / Tracking, or none
-for a bottom-up estimator), estimate poses in batches, and write the clip as a part file
-`<out>.parts/<frame_dir>.npz` (atomic). Parts made with the same settings, the digest of the
-estimators' weights included, are reused, so a killed run resumes where it stopped; others are
-made again. At the end the parts are joined into `out` (atomic) in the scenes'
-order and removed. The pose file has the shape of `posec3d.synth.pose_source(scenes, "gt-2d")`,
-in video pixels; a missing, undecodable or truncated video, a clip where nobody is found and
-frames with no person give zero coordinates and zero scores, one log line naming the clip, and
-a count in the summary.
+For each clip (`posec3d.extract.clips`: a synthetic dataset's rendered videos, or a user's
+listed videos): find person boxes (GT / Detection / Tracking, or none for a bottom-up
+estimator), estimate poses in batches, and write the clip as a part file
+`<out>.parts/<frame_dir>.npz` (atomic). Frames stream through in chunks: detection reads the
+video once, pose estimation once more, and neither holds more than a chunk of frames, so an
+hour of 1080p video extracts in the memory of a few seconds of it. Parts made with the same
+settings, the digest of the estimators' weights included, are reused, so a killed run resumes
+where it stopped; others are made again. At the end the parts are joined into `out` (atomic) in
+the dataset's order and removed. The pose file has the shape of
+`posec3d.synth.pose_source(scenes, "gt-2d")`, in video pixels, with each video's own size
+(img_shape) and, for listed videos, frame rate (fps); a missing, undecodable or truncated video,
+a clip where nobody is found and frames with no person give zero coordinates and zero scores,
+one log line naming the clip, and a count in the summary.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import time
@@ -26,17 +29,16 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from posec3d.storage import PoseFileError, load_poses, save_poses
-from posec3d.video.io import VideoError, check_indexed_size, read_video
-from posec3d.video.render import video_size
 
 from . import DETECTOR_BOXES, SOURCES, tracking
-from .boxes import Boxes, detection_boxes, gt_boxes, keypoint_box, rank_tracks, tracking_boxes
+from .boxes import Boxes, detection_boxes, keypoint_box, rank_tracks, tracking_boxes
+from .clips import ClipSet, ClipSource, Decoded, stream, whole_forwards
 from .detections import StoredDetections
 from .inference import NUM_JOINTS, BottomUpEstimator, Poses, TopDownEstimator
 
 log = logging.getLogger(__name__)
 
-KEEP = ("frame_dir", "label", "total_frames", "original_shape", "subject", "view", "setup")
+CHUNK = 32  # frames decoded at a time: 200 MB of 1080p RGB
 STAGES = ("decode", "detect", "pose", "write")
 
 
@@ -50,6 +52,8 @@ class Settings:
     heatmaps: bool = False
     score_thr: float = 0.5
     max_persons: int = 2
+    min_area: float = 0.0  # Detection boxes: smaller ones (square video pixels) are dropped
+    min_frames: int = 1  # Detection boxes and bottom-up persons: shorter tracks are dropped
     weights: str = ""  # digest of the estimators' configs and weights (commands.weights_digest)
 
 
@@ -83,34 +87,32 @@ class _Clock:
 
 
 def extract_dataset(
-    scenes_path: str | Path,
-    videos_dir: str | Path,
+    clips: ClipSet,
     out: str | Path,
     pose: TopDownEstimator | BottomUpEstimator,
     settings: Settings,
     detector: Any = None,
     batch: int = 64,
     progress: bool = False,
+    chunk: int = CHUNK,
 ) -> Summary:
-    """Extract every clip of `scenes_path` from `videos_dir/<frame_dir>.avi` into the pose file `out`.
+    """Extract every clip of `clips` into the pose file `out`.
 
     `pose` is a TopDownEstimator (boxes gt / detection / tracking) or a BottomUpEstimator
     (boxes none); `detector` a PersonDetector or the StoredDetections of `posec3d detect`, needed
     for detection and tracking boxes.
     """
-    scenes_path, videos_dir, out = Path(scenes_path), Path(videos_dir), Path(out)
-    _check(settings, pose, detector)
-    scenes = load_poses(scenes_path)
-    index = _video_index(videos_dir)
+    out = Path(out)
+    _check(settings, pose, detector, clips)
     parts = out.with_name(out.name + ".parts")
     parts.mkdir(parents=True, exist_ok=True)
     summary = Summary()
-    clips = []
-    for clip in tqdm(scenes["annotations"], desc=f"extract {out.name}", disable=not progress, unit="clip"):
-        part = parts / f"{clip['frame_dir']}.npz"
+    records = []
+    for clip in tqdm(clips, desc=f"extract {out.name}", disable=not progress, unit="clip"):
+        part = parts / f"{clip.name.replace('/', '__')}.npz"
         done = _reuse(part, settings)
         if done is None:
-            done = _extract_clip(clip, videos_dir, index, pose, detector, settings, batch, summary)
+            done = _extract_clip(clip, pose, detector, settings, batch, chunk, summary)
             with _Clock(summary, "write"):
                 save_poses({"split": {}, "annotations": [done[0]], "meta": {"settings": asdict(settings),
                                                                             "status": done[1]}}, part)
@@ -118,18 +120,18 @@ def extract_dataset(
             summary.reused += 1
         summary.clips += 1
         summary.counts.update(done[1])
-        clips.append(done[0])
-    meta = dict(scenes.get("meta", {}))
+        records.append(done[0])
+    meta = dict(clips.meta)
     meta.update(pose_source=f"extracted-{settings.boxes}", extraction={
-        **asdict(settings), "width": index.get("width"), "summary": dict(summary.counts)})
+        **asdict(settings), "width": clips.width, "summary": dict(summary.counts)})
     with _Clock(summary, "write"):
-        save_poses({"split": scenes["split"], "annotations": clips, "meta": meta}, out)
+        save_poses({"split": clips.split, "annotations": records, "meta": meta}, out)
     shutil.rmtree(parts)
     log.info("extracted %s: %s", out, summary.line())
     return summary
 
 
-def _check(settings: Settings, pose: Any, detector: Any) -> None:
+def _check(settings: Settings, pose: Any, detector: Any, clips: ClipSet) -> None:
     if settings.boxes not in SOURCES:
         raise ValueError(f"unknown box source {settings.boxes!r}; known: {', '.join(SOURCES)}")
     if (settings.boxes == "none") != isinstance(pose, BottomUpEstimator):
@@ -140,16 +142,14 @@ def _check(settings: Settings, pose: Any, detector: Any) -> None:
         raise ValueError(f"box source {settings.boxes!r} needs a person detector")
     if settings.heatmaps and not isinstance(pose, TopDownEstimator):
         raise ValueError("heatmaps are stored for top-down estimators only")
-
-
-def _video_index(videos_dir: Path) -> dict[str, Any]:
-    path = videos_dir / "index.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no video index (render the videos with `posec3d render`)")
-    index = json.loads(path.read_text())
-    if not isinstance(index.get("clips"), dict):
-        raise ValueError(f"{path}: not a video index: no 'clips' mapping")
-    return index
+    if settings.boxes == "gt" and any(clip.gt_box is None for clip in clips):
+        raise ValueError("these videos have no ground-truth person boxes (GT boxes exist for synthetic "
+                         "datasets only): extract with detection or tracking boxes")
+    if settings.boxes == "tracking":
+        unseeded = [clip.name for clip in clips if not clip.seeds]
+        if unseeded:
+            raise ValueError(f"tracking boxes follow each video's first-frame box (labels file columns x1, y1, "
+                             f"x2, y2), which {len(unseeded)} video(s) lack: {', '.join(unseeded[:5])}")
 
 
 def _reuse(part: Path, settings: Settings) -> tuple[dict[str, Any], dict[str, int]] | None:
@@ -166,84 +166,117 @@ def _reuse(part: Path, settings: Settings) -> tuple[dict[str, Any], dict[str, in
     return data["annotations"][0], data["meta"]["status"]
 
 
-def _extract_clip(clip: dict[str, Any], videos_dir: Path, index: dict[str, Any], pose: Any, detector: Any,
-                  settings: Settings, batch: int, summary: Summary) -> tuple[dict[str, Any], dict[str, int]]:
+def _timed(frames: Any, summary: Summary) -> Any:
+    """The chunks of `stream`, the time spent decoding them counted as the decode stage."""
+    while True:
+        with _Clock(summary, "decode"):
+            item = next(frames, None)
+        if item is None:
+            return
+        yield item
+
+
+def _extract_clip(clip: ClipSource, pose: Any, detector: Any, settings: Settings, batch: int, chunk: int,
+                  summary: Summary) -> tuple[dict[str, Any], dict[str, int]]:
     """One clip's pose record and its status counts (as a Counter of problems)."""
-    name = clip["frame_dir"]
-    steps = int(clip["total_frames"])
-    entry = index["clips"].get(name, {})
-    if entry:
-        height, width, scale = int(entry["height"]), int(entry["width"]), float(entry["scale"])
+    decoded = Decoded()
+    if isinstance(pose, BottomUpEstimator):
+        boxes, poses = _bottom_up(clip, pose, settings, batch, chunk, decoded, summary)
     else:
-        height, width, scale = video_size(tuple(clip["img_shape"]), int(index.get("width", 0)))
+        boxes = _boxes(clip, detector, settings, batch, chunk, summary)
+        poses = _top_down(clip, pose, boxes, batch, chunk, decoded, summary)
+    steps = boxes.box.shape[1]
+    if poses is None:
+        boxes, poses = _nothing(clip, steps, pose, settings)
     status: Counter = Counter()
     problems = []
-    path = videos_dir / f"{name}.avi"
-    frames = np.zeros((0, height, width, 3), np.uint8)
-    with _Clock(summary, "decode"):
-        try:
-            frames = read_video(path)[:steps]
-        except VideoError as error:
-            kind = "missing" if not path.is_file() else "undecodable"
-            status[kind] += 1
-            problems.append(f"{kind} video ({error}): all frames zero")
-    if len(frames):
-        check_indexed_size(frames, height, width, path, videos_dir / "index.json")
-    if 0 < len(frames) < steps:
+    if decoded.error is not None:
+        kind = "missing" if not clip.path.is_file() else "undecodable"
+        status[kind] += 1
+        problems.append(f"{kind} video ({decoded.error}): all frames zero")
+    if 0 < decoded.frames < steps:
         status["truncated"] += 1
-        problems.append(f"truncated video: {len(frames)} of {steps} frames decode, the rest are zero")
-
-    record = {key: clip[key] for key in KEEP if key in clip}
-    record["img_shape"] = (height, width)
-    if len(frames):
-        boxes, poses = _estimate(clip, frames, steps, scale, pose, detector, settings, batch, summary)
-    else:
-        boxes, poses = _nothing(clip, steps, pose, settings)
+        problems.append(f"truncated video: {decoded.frames} of {steps} frames decode, the rest are zero")
     found = boxes.valid.any(axis=0)
-    if len(frames) and not found.any():
+    if decoded.frames and not found.any():
         status["empty"] += 1
         problems.append("no person found in any frame")
-    elif len(frames):
-        missing = int((~found[:len(frames)]).sum())
+    elif decoded.frames:
+        missing = int((~found[:decoded.frames]).sum())
         if missing:
             status["frames_without_person"] += missing
-            problems.append(f"no person in {missing} of {len(frames)} frames")
+            problems.append(f"no person in {missing} of {decoded.frames} frames")
     if problems:
-        log.warning("clip %s: %s", name, "; ".join(problems))
+        log.warning("clip %s: %s", clip.name, "; ".join(problems))
     status["frames"] += steps
-    record.update(keypoint=poses.keypoint, keypoint_score=poses.keypoint_score, box=boxes.box)
+    record = {**clip.record, "total_frames": steps, "img_shape": (clip.height, clip.width),
+              "keypoint": poses.keypoint, "keypoint_score": poses.keypoint_score, "box": boxes.box}
     if settings.heatmaps:
         record.update(heatmap=poses.heatmap, heatmap_box=poses.heatmap_box)
     return record, {k: int(v) for k, v in status.items()}
 
 
-def _estimate(clip: dict[str, Any], frames: np.ndarray, steps: int, scale: float, pose: Any, detector: Any,
-              settings: Settings, batch: int, summary: Summary) -> tuple[Boxes, Poses]:
-    if isinstance(pose, BottomUpEstimator):
-        with _Clock(summary, "pose"):
-            found = pose(frames, batch=max(1, batch // 8))
-        summary.frames_posed += len(frames)
-        return _link_instances(found, steps, settings)
+def _boxes(clip: ClipSource, detector: Any, settings: Settings, batch: int, chunk: int, summary: Summary) -> Boxes:
+    """The clip's person boxes over its whole length: GT, or from detections (stored, or a
+    detector pass that streams the video once)."""
     if settings.boxes == "gt":
-        boxes = gt_boxes(clip, scale)
-    else:
+        return Boxes(clip.gt_box, ((clip.gt_box[..., 2] > clip.gt_box[..., 0])
+                                   & (clip.gt_box[..., 3] > clip.gt_box[..., 1])).astype(np.float32))
+    if isinstance(detector, StoredDetections):
         with _Clock(summary, "detect"):
-            if isinstance(detector, StoredDetections):
-                detections = detector.of_clip(clip["frame_dir"])[:len(frames)]
-            else:
-                detections = detector(frames, batch=max(1, batch // 8))
-            empty = (np.zeros((0, 4), np.float32), np.zeros(0, np.float32))
-            detections += [empty] * (steps - len(detections))
-            if settings.boxes == "detection":
-                boxes = detection_boxes(detections, settings.score_thr, settings.max_persons)
-            else:
-                boxes = tracking_boxes(detections, clip, scale, settings.score_thr)
-        summary.frames_detected += len(frames)
-    with _Clock(summary, "pose"):
-        poses = pose(frames, boxes.box, boxes.valid, batch=batch)
-    summary.crops_posed += int(boxes.valid[:, :len(frames)].sum())
-    summary.frames_posed += len(frames)
-    return boxes, poses
+            detections = detector.of_clip(clip.name)
+    else:
+        detections, read = [], Decoded()
+        per_forward = max(1, batch // 8)
+        for _, frames in _timed(stream(clip, whole_forwards(chunk, per_forward), read), summary):
+            with _Clock(summary, "detect"):
+                detections += detector(frames, batch=per_forward)
+    summary.frames_detected += len(detections)
+    with _Clock(summary, "detect"):
+        empty = (np.zeros((0, 4), np.float32), np.zeros(0, np.float32))
+        detections = detections + [empty] * (clip.length(len(detections)) - len(detections))
+        if settings.boxes == "detection":
+            return detection_boxes(detections, settings.score_thr, settings.max_persons, settings.min_area,
+                                   settings.min_frames)
+        return tracking_boxes(detections, clip.seeds, settings.score_thr)
+
+
+def _top_down(clip: ClipSource, pose: TopDownEstimator, boxes: Boxes, batch: int, chunk: int, decoded: Decoded,
+              summary: Summary) -> Poses | None:
+    """Poses in every valid box, the video streamed chunk by chunk; zeros in frames past the ones
+    that decode; None when none does."""
+    parts = []
+    for start, frames in _timed(stream(clip, chunk, decoded), summary):
+        window = slice(start, start + len(frames))
+        with _Clock(summary, "pose"):
+            parts.append(pose(frames, boxes.box[:, window], boxes.valid[:, window], batch=batch))
+        summary.crops_posed += int(boxes.valid[:, window].sum())
+    summary.frames_posed += decoded.frames
+    if not decoded.frames:
+        return None
+    if decoded.frames < boxes.box.shape[1]:
+        rest = slice(decoded.frames, boxes.box.shape[1])
+        parts.append(pose(np.zeros((0, 1, 1, 3), np.uint8), boxes.box[:, rest], boxes.valid[:, rest]))
+
+    def joined(name: str) -> np.ndarray:
+        return np.concatenate([getattr(part, name) for part in parts], axis=1)
+
+    if pose.heatmaps:
+        return Poses(joined("keypoint"), joined("keypoint_score"), joined("heatmap"), joined("heatmap_box"))
+    return Poses(joined("keypoint"), joined("keypoint_score"))
+
+
+def _bottom_up(clip: ClipSource, pose: BottomUpEstimator, settings: Settings, batch: int, chunk: int,
+               decoded: Decoded, summary: Summary) -> tuple[Boxes, Poses | None]:
+    """Every frame's persons found by the estimator, the video streamed, linked into rows (poses
+    None when no frame decodes)."""
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    for _, frames in _timed(stream(clip, chunk, decoded), summary):
+        with _Clock(summary, "pose"):
+            found += pose(frames, batch=max(1, batch // 8))
+    summary.frames_posed += decoded.frames
+    boxes, poses = _link_instances(found, clip.length(decoded.frames), settings)
+    return boxes, poses if decoded.frames else None
 
 
 def _link_instances(found: list[tuple[np.ndarray, np.ndarray]], steps: int,
@@ -252,7 +285,8 @@ def _link_instances(found: list[tuple[np.ndarray, np.ndarray]], steps: int,
     empty = (np.zeros((0, NUM_JOINTS, 2), np.float32), np.zeros((0, NUM_JOINTS), np.float32))
     found = found + [empty] * (steps - len(found))
     frames = [(keypoint_box(k, s), s.mean(axis=1)) for k, s in found]
-    rows = rank_tracks(tracking.link(frames, settings.score_thr), [s for _, s in frames], settings.max_persons)
+    rows = rank_tracks(tracking.link(frames, settings.score_thr), [s for _, s in frames], settings.max_persons,
+                       settings.min_frames)
     persons = max(len(rows), 1)
     box = np.zeros((persons, steps, 4), np.float32)
     keypoint = np.zeros((persons, steps, NUM_JOINTS, 2), np.float32)
@@ -265,11 +299,10 @@ def _link_instances(found: list[tuple[np.ndarray, np.ndarray]], steps: int,
     return Boxes(box, box_score), Poses(keypoint, score)
 
 
-def _nothing(clip: dict[str, Any], steps: int, pose: Any, settings: Settings) -> tuple[Boxes, Poses]:
+def _nothing(clip: ClipSource, steps: int, pose: Any, settings: Settings) -> tuple[Boxes, Poses]:
     """All-zero results for a clip without frames: one row per person of interest (GT, Tracking)
     or a single row (Detection, bottom-up)."""
-    persons = int(np.asarray(clip["poi"], bool).sum()) if settings.boxes in ("gt", "tracking") else 1
-    persons = max(persons, 1)
+    persons = clip.persons if settings.boxes in ("gt", "tracking") else 1
     boxes = Boxes(np.zeros((persons, steps, 4), np.float32), np.zeros((persons, steps), np.float32))
     if isinstance(pose, TopDownEstimator):
         return boxes, pose(np.zeros((0, 1, 1, 3), np.uint8), boxes.box, boxes.valid)

@@ -1,15 +1,17 @@
-"""Video files: one reader for rendered and real videos (OpenCV/FFmpeg), one MJPG writer.
+"""Video files: one reader for rendered and real videos (OpenCV/FFmpeg), one writer (MJPG, MPEG-4).
 
-Frames are uint8 RGB arrays [T, H, W, 3]. Every failure to read raises `VideoError` naming the
-file. A truncated file (fewer frames decode than its container declares) is not an error: the
-frames that decode are returned and one warning names the file and both counts; pass
-`strict=True` to turn that into a `VideoError` instead.
+Frames are uint8 RGB arrays [T, H, W, 3]; reading and writing stream, a chunk or a frame at a
+time. Every failure to read raises `VideoError` naming the file. A truncated file (fewer frames
+decode than its container declares) is not an error: the frames that decode are returned and
+one warning names the file and both counts; pass `strict=True` to turn that into a `VideoError`
+instead.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -108,24 +110,44 @@ def read_video(path: str | Path, strict: bool = False) -> np.ndarray:
     return np.concatenate(list(iter_video(path, batch=256, strict=strict)))
 
 
+CODECS = {".avi": "MJPG", ".mp4": "mp4v"}  # what the writer encodes, by suffix
+
+
+@contextmanager
+def video_writer(path: str | Path, fps: float, size: tuple[int, int]) -> Iterator[Callable[[np.ndarray], None]]:
+    """A function that appends uint8 RGB frames [H, W, 3] (`size` = (H, W)) to the video `path`,
+    frame by frame (nothing is held in memory): Motion-JPEG in .avi, MPEG-4 Part 2 in .mp4. The
+    file appears under its name complete, when the block ends, or not at all."""
+    path = Path(path)
+    if path.suffix.lower() not in CODECS:
+        raise VideoError(f"{path}: videos are written as {', '.join(CODECS)} files")
+    if not fps > 0:
+        raise VideoError(f"{path}: fps must be positive, got {fps}")
+    height, width = (int(side) for side in size)
+    with atomic_path(path) as tmp:
+        writer = cv2.VideoWriter(str(tmp), cv2.CAP_FFMPEG, cv2.VideoWriter_fourcc(*CODECS[path.suffix.lower()]),
+                                 float(fps), (width, height))
+        if not writer.isOpened():
+            raise VideoError(f"{path}: OpenCV cannot open a {CODECS[path.suffix.lower()]} writer for {width}x{height}")
+
+        def write(frame: np.ndarray) -> None:
+            if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
+                raise VideoError(f"{path}: frames must be uint8 [{height}, {width}, 3], "
+                                 f"got {frame.dtype} {frame.shape}")
+            writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+
+        try:
+            yield write
+        finally:
+            writer.release()
+
+
 def write_video(frames: np.ndarray, path: str | Path, fps: float) -> None:
-    """Write uint8 RGB frames [T, H, W, 3] as Motion-JPEG in an AVI container, atomically."""
+    """Write uint8 RGB frames [T, H, W, 3] as a video (see `video_writer`), atomically."""
     path = Path(path)
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or len(frames) == 0:
         raise VideoError(f"{path}: frames must be uint8 [T>0, H, W, 3], got {frames.dtype} {frames.shape}")
-    if path.suffix.lower() != ".avi":
-        raise VideoError(f"{path}: write_video writes MJPG in .avi files only")
-    if not fps > 0:
-        raise VideoError(f"{path}: fps must be positive, got {fps}")
-    height, width = frames.shape[1:3]
-    with atomic_path(path) as tmp:
-        writer = cv2.VideoWriter(str(tmp), cv2.CAP_FFMPEG, cv2.VideoWriter_fourcc(*"MJPG"), float(fps),
-                                 (int(width), int(height)))
-        if not writer.isOpened():
-            raise VideoError(f"{path}: OpenCV cannot open an MJPG writer for {width}x{height}")
-        try:
-            for frame in frames:
-                writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-        finally:
-            writer.release()
+    with video_writer(path, fps, frames.shape[1:3]) as write:
+        for frame in frames:
+            write(frame)
