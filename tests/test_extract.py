@@ -3,6 +3,7 @@ resumable driver, broken videos and the CLI, on a tiny synthetic FineGYM analog 
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -13,11 +14,13 @@ import torch
 
 from posec3d.estimators.train import estimator_config
 from posec3d.extract.boxes import detection_boxes, gt_boxes, tracking_boxes
+from posec3d.extract.clips import load_clips, synthetic_clips
 from posec3d.extract.extract import Settings, extract_dataset
 from posec3d.extract.inference import BottomUpEstimator, PersonDetector, TopDownEstimator
 from posec3d.storage import load_poses, save_poses
 from posec3d.video.io import read_video, write_video
-from tests.rendered_world import render_gym
+from tests.estimator_folders import save_estimator
+from tests.rendered_world import NTU_BOX, render_gym, video_folder
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +45,8 @@ def _extract(world: dict, out: Path, boxes: str = "gt", videos: Path | None = No
     settings = Settings(boxes=boxes, estimator="hq", heatmaps=getattr(pose, "heatmaps", False), score_thr=0.0)
     scenes = kw.pop("scenes", world["root"] / "scenes.npz")
     detector = kw.pop("detector", None) or PersonDetector(models["detector"])
-    summary = extract_dataset(scenes, videos or world["root"] / "videos", out, kw.pop("pose", pose), settings,
-                              detector=detector, batch=16, **kw)
+    clips = load_clips(scenes, videos or world["root"] / "videos")
+    summary = extract_dataset(clips, out, kw.pop("pose", pose), settings, detector=detector, batch=16, **kw)
     return {"summary": summary, "poses": load_poses(out)}
 
 
@@ -102,19 +105,26 @@ def test_detection_rows_follow_each_person_whatever_the_detection_order() -> Non
     assert nothing.box.shape == (1, 3, 4) and not nothing.valid.any()
 
 
-def test_tracking_starts_from_the_gt_box_in_the_first_visible_frame() -> None:
+def test_tracking_starts_from_the_gt_box_in_the_first_visible_frame(tmp_path: Path) -> None:
     steps = 10
     target, other = _walker(0, 3, steps), _walker(60, -3, steps)
     gt = np.zeros((2, steps, 4), np.float32)
     gt[0, 2:] = target[2:] * 2  # original pixels; scale 0.5 brings them into the video
-    clip = {"poi": np.array([True, False]), "box": gt, "keypoint": np.zeros((2, steps, 17, 2), np.float32),
+    clip = {"frame_dir": "c", "label": 0, "total_frames": steps, "img_shape": (200, 400),
+            "poi": np.array([True, False]), "box": gt, "keypoint": np.zeros((2, steps, 17, 2), np.float32),
             "keypoint_score": np.zeros((2, steps, 17), np.float32)}
+    (tmp_path / "index.json").write_text(json.dumps({"width": 200, "clips": {
+        "c": {"frames": steps, "height": 100, "width": 200, "scale": 0.5}}}))
+    (source,) = synthetic_clips({"split": {}, "annotations": [clip]}, tmp_path)
+    assert source.seeds[0][0] == 2 and source.path == tmp_path / "c.avi"
     frames = [(np.stack([other[t], target[t] + 1]), np.float32([0.9, 0.7])) for t in range(steps)]
-    found = tracking_boxes(frames, clip, 0.5, score_thr=0.5)
+    found = tracking_boxes(frames, source.seeds, score_thr=0.5)
     assert found.box.shape == (1, steps, 4)
     assert not found.valid[0, :2].any() and found.valid[0, 2:].all()
     np.testing.assert_allclose(found.box[0, 2], target[2])  # the GT seed itself
     np.testing.assert_allclose(found.box[0, 3:], target[3:] + 1)  # then the matching detections
+    never = tracking_boxes(frames, [(-1, np.zeros(4, np.float32))], score_thr=0.5)  # a person never in view
+    assert never.box.shape == (1, steps, 4) and not never.valid.any()
 
 
 def test_detection_and_tracking_extraction(world: dict, tmp_path: Path) -> None:
@@ -209,28 +219,20 @@ def test_bottom_up_extraction_links_persons_into_rows(world: dict, tmp_path: Pat
 
 
 def test_box_source_must_fit_the_estimator(world: dict, tmp_path: Path) -> None:
+    clips = load_clips(world["root"] / "scenes.npz", world["root"] / "videos")
     with pytest.raises(ValueError, match="bottom-up"):
-        extract_dataset(world["root"] / "scenes.npz", world["root"] / "videos", tmp_path / "x.npz",
-                        TopDownEstimator(world["models"]["hq"]), Settings(boxes="none", estimator="hq"))
+        extract_dataset(clips, tmp_path / "x.npz", TopDownEstimator(world["models"]["hq"]),
+                        Settings(boxes="none", estimator="hq"))
     with pytest.raises(ValueError, match="needs a person detector"):
-        extract_dataset(world["root"] / "scenes.npz", world["root"] / "videos", tmp_path / "x.npz",
-                        TopDownEstimator(world["models"]["hq"]), Settings(boxes="tracking", estimator="hq"))
-
-
-def _estimator_dir(model: torch.nn.Module, folder: Path) -> Path:
-    """An estimator folder as posec3d.estimators.train writes it: config.py + model.pth."""
-    folder.mkdir(parents=True)
-    model.cfg.dump(str(folder / "config.py"))
-    meta = {"dataset_meta": {"classes": ["person"]}} if model.cfg.default_scope == "mmdet" else {}
-    torch.save({"state_dict": model.state_dict(), "meta": meta}, folder / "model.pth")
-    return folder
+        extract_dataset(clips, tmp_path / "x.npz", TopDownEstimator(world["models"]["hq"]),
+                        Settings(boxes="tracking", estimator="hq"))
 
 
 def test_cli_extracts_with_estimator_folders(world: dict, tmp_path: Path) -> None:
     from posec3d.cli import main
 
-    pose = _estimator_dir(world["models"]["hq"], tmp_path / "hq")
-    detector = _estimator_dir(world["models"]["detector"], tmp_path / "detector")
+    pose = save_estimator(world["models"]["hq"], tmp_path / "hq")
+    detector = save_estimator(world["models"]["detector"], tmp_path / "detector")
     out = tmp_path / "poses" / "hq-tracking.npz"
     argv = ["extract", "--scenes", str(world["root"] / "scenes.npz"), "--videos", str(world["root"] / "videos"),
             "--pose", str(pose), "--detector", f"{detector}/config.py:{detector}/model.pth",
@@ -252,7 +254,7 @@ def test_stored_detections_give_what_the_detector_gives(world: dict, tmp_path: P
     from posec3d.cli import main
     from posec3d.extract.detections import StoredDetections
 
-    detector = _estimator_dir(world["models"]["detector"], tmp_path / "detector")
+    detector = save_estimator(world["models"]["detector"], tmp_path / "detector")
     stored = tmp_path / "detections" / "detector.npz"
     argv = ["detect", "--scenes", str(world["root"] / "scenes.npz"), "--videos", str(world["root"] / "videos"),
             "--detector", str(detector), "--out", str(stored), "--batch", "2", "--threads", "1"]
@@ -271,3 +273,91 @@ def test_stored_detections_give_what_the_detector_gives(world: dict, tmp_path: P
              boxes=np.zeros((1, 4), np.float32), scores=np.zeros(1, np.float32), weights=np.array("w"))
     with pytest.raises(ValueError, match="broken.npz: detections file is inconsistent"):
         StoredDetections(broken)
+
+
+def test_detection_selection_drops_small_boxes_and_short_tracks() -> None:
+    """The person-selection rule of Detection boxes: min_area, min_frames, then the best tracks."""
+    steps = 12
+    big, small = _walker(0, 2, steps), _walker(100, 0, steps) * np.float32([1, 1, 0.2, 0.4])
+    small[:, 2:] = small[:, :2] + 4  # a 4x4 box: 16 square pixels
+    blip = np.array([200, 10, 240, 60], np.float32)  # a large box seen in two frames only
+    frames = []
+    for t in range(steps):
+        boxes, scores = [big[t], small[t]], [0.8, 0.99]
+        if t in (3, 4):
+            boxes.append(blip)
+            scores.append(0.99)
+        frames.append((np.stack(boxes), np.float32(scores)))
+    everyone = detection_boxes(frames, score_thr=0.5, max_persons=3)
+    assert everyone.box.shape[0] == 3
+    np.testing.assert_allclose(everyone.box[0], small)  # the small box scores highest in total
+    kept = detection_boxes(frames, score_thr=0.5, max_persons=3, min_area=100, min_frames=3)
+    assert kept.box.shape == (1, steps, 4) and kept.valid.all()
+    np.testing.assert_allclose(kept.box[0], big)
+
+
+@pytest.fixture(scope="module")
+def listed(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A user's folder of videos (rendered .mp4 clips and the real 1080p NTU sample), indexed."""
+    from posec3d.extract.video_list import index_videos
+
+    root = tmp_path_factory.mktemp("listed")
+    videos, labels = video_folder(root)
+    index_videos(videos, labels, root / "clips.json", splits=["train", "val"])
+    return {"root": root, "clips": load_clips(clips=root / "clips.json")}
+
+
+def _extract_listed(world: dict, listed: dict, out: Path, boxes: str, **kw) -> dict:
+    settings = Settings(boxes=boxes, estimator="hq", score_thr=kw.pop("score_thr", 0.0))
+    summary = extract_dataset(kw.pop("clips", listed["clips"]), out, TopDownEstimator(world["models"]["hq"]),
+                              settings, detector=PersonDetector(world["models"]["detector"]), batch=16, **kw)
+    return {"summary": summary, "poses": load_poses(out)}
+
+
+def test_listed_videos_extract_with_their_own_size_fps_and_classes(world: dict, listed: dict, tmp_path: Path) -> None:
+    for boxes in ("detection", "tracking"):
+        out = _extract_listed(world, listed, tmp_path / f"{boxes}.npz", boxes)
+        poses = out["poses"]
+        assert poses["meta"]["classes"] == listed["clips"].meta["classes"]
+        assert sorted(poses["split"]) == ["train", "val"]
+        by_name = {c["frame_dir"]: c for c in poses["annotations"]}
+        ntu = by_name["ntu_sample"]
+        assert ntu["img_shape"] == (1080, 1920) and ntu["fps"] == 30.0 and ntu["total_frames"] == 72
+        assert ntu["keypoint"].shape[1:] == (72, 17, 2)
+        gym = [c for name, c in by_name.items() if name != "ntu_sample"]
+        assert all(c["img_shape"] == (90, 160) and c["fps"] == 15.0 for c in gym)
+        if boxes == "tracking":  # the labels file's first-frame box is where the track starts
+            np.testing.assert_allclose(ntu["box"][0, 0], NTU_BOX)
+            assert ntu["keypoint_score"][0, 0].any()
+
+
+def test_listed_videos_have_no_gt_boxes_and_tracking_needs_a_box(world: dict, listed: dict, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no ground-truth person boxes"):
+        _extract_listed(world, listed, tmp_path / "gt.npz", "gt")
+    clips = listed["clips"]
+    clips.clips[0].seeds, seeds = (), clips.clips[0].seeds
+    try:
+        with pytest.raises(ValueError, match=f"which 1 video\\(s\\) lack: {clips.clips[0].name}"):
+            _extract_listed(world, listed, tmp_path / "t.npz", "tracking")
+    finally:
+        clips.clips[0].seeds = seeds
+    assert not (tmp_path / "gt.npz").exists() and not (tmp_path / "t.npz").exists()
+
+
+def test_a_video_with_nobody_in_it_is_named_counted_and_zero(world: dict, listed: dict, tmp_path: Path,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        out = _extract_listed(world, listed, tmp_path / "nobody.npz", "detection", score_thr=1.0)
+    assert out["summary"].counts["empty"] == len(listed["clips"])
+    assert "clip ntu_sample: no person found in any frame" in caplog.text
+    assert all(not c["keypoint_score"].any() for c in out["poses"]["annotations"])
+
+
+def test_streaming_in_small_chunks_gives_the_same_poses(world: dict, listed: dict, tmp_path: Path) -> None:
+    """Frames stream through in chunks; the chunk changes only which crops share a forward (float
+    rounding), never which boxes or frames are used."""
+    whole = _extract_listed(world, listed, tmp_path / "whole.npz", "detection")["poses"]
+    small = _extract_listed(world, listed, tmp_path / "small.npz", "detection", chunk=4)["poses"]
+    for a, b in zip(whole["annotations"], small["annotations"], strict=True):
+        np.testing.assert_array_equal(a["box"], b["box"])
+        np.testing.assert_allclose(a["keypoint"], b["keypoint"], atol=1e-2)

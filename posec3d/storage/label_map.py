@@ -7,13 +7,22 @@ from pathlib import Path
 from typing import Any
 
 
-def read_class_names(path: str | Path, poses: dict[str, Any]) -> list[str]:
-    """The names in `path`, checked to give every clip's label of `poses` a name."""
+def read_names(path: str | Path) -> list[str]:
+    """The class names of a label map, one per line in label order (blank lines skipped)."""
     path = Path(path)
     try:
         names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"{path}: cannot read class names ({error})") from None
+    if not names:
+        raise ValueError(f"{path}: the label map names no class")
+    return names
+
+
+def read_class_names(path: str | Path, poses: dict[str, Any]) -> list[str]:
+    """The names in `path`, checked to give every clip's label of `poses` a name."""
+    path = Path(path)
+    names = read_names(path)
     top = max((int(clip["label"]) for clip in poses["annotations"]), default=-1)
     if top >= len(names):
         raise ValueError(f"{path}: {len(names)} class names, but clip labels go up to {top}")
