@@ -325,6 +325,30 @@ def check_annotation_files(config: dict[str, Any]) -> None:
             annotation_file(config, name, source)
 
 
+def check_video_datasets(config: dict[str, Any]) -> None:
+    """A `videos:` dataset's runs read poses extracted in detector boxes or bottom-up (a user's
+    videos have no GT boxes, nor scenes to take poses from), and estimators learn from synthetic
+    frames only."""
+    for run in runs(config):
+        data = data_of(config, run.dataset)
+        if "videos" not in config["datasets"][data]:
+            continue
+        extracted = extraction(config, run.poses)
+        if extracted is None or extracted.boxes == "gt":
+            raise ValueError(f"datasets.{data} is a videos dataset: pose source {run.poses!r} (of {run.dir}) "
+                             f"needs {'GT person boxes' if extracted else 'synthetic scenes'}, which its videos do "
+                             "not have; use <estimator>-detection or <estimator>-tracking (pose_sources.main)")
+    for name in config.get("estimators", {}).get("frames", {}).get("datasets", []):
+        if "synth" not in config["datasets"].get(name, {}):
+            raise ValueError(f"estimators.frames.datasets: {name!r} is not a synthetic dataset of this profile "
+                             "(the embedded estimators learn from rendered frames with their ground truth)")
+
+
+def clips_file(dataset: str) -> str:
+    """Where a `videos:` dataset's clips file lies (`posec3d index-videos`)."""
+    return f"data/{dataset}/clips.json"
+
+
 def detections_file(dataset: str, detector: str) -> str:
     """Where one detector's person boxes on every frame of `dataset` are stored (Table 3c)."""
     return f"data/{dataset}/detections/{detector}.npz"
@@ -389,6 +413,18 @@ def extraction(config: dict[str, Any], source: str) -> Extraction | None:
     if heatmaps and spec["kind"] != "topdown":
         raise ValueError(f"pose source {source!r}: only top-down estimators give heatmaps in a known box")
     return Extraction(estimator, boxes, heatmaps)
+
+
+def extractable_sources(config: dict[str, Any]) -> list[str]:
+    """Every pose source the profile's estimators can extract from video, asked for by a run or
+    not (`data/<dataset>/poses/hq-tracking.npz` as a target of its own)."""
+    names = []
+    for estimator, spec in config.get("estimators", {}).get("models", {}).items():
+        if spec["kind"] == "bottomup":
+            names.append(estimator)
+        elif spec["kind"] == "topdown":
+            names += [f"{estimator}-{boxes}{heatmap}" for boxes in BOX_SOURCES for heatmap in ("", HEATMAP_SUFFIX)]
+    return sorted(names)
 
 
 def extracted_sources(config: dict[str, Any]) -> list[str]:

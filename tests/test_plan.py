@@ -39,6 +39,34 @@ def test_bad_extraction_names_are_refused(default: dict, source: str, message: s
         plan.extraction(default, source)
 
 
+def test_every_extractable_source_is_a_valid_extraction(default: dict) -> None:
+    """What the extract rule accepts as a target: every estimator x box source, asked for by a run or not."""
+    sources = plan.extractable_sources(default)
+    assert {"hq-gt", "hq-detection", "hq-tracking", "lq-gt-heatmap", "bu"} <= set(sources)
+    assert set(plan.extracted_sources(default)) <= set(sources) and "detector-gt" not in sources
+    assert all(plan.extraction(default, source) is not None for source in sources)
+
+
+def _videos_profile(default: dict, main: str) -> dict:
+    """The default profile with one `videos:` dataset, Table 4 on it, poses `main`."""
+    mine = {"videos": {"path": "my/videos", "labels": "my/labels.csv"}, "splits": {"train": "train", "val": "val"},
+            "metric": "top1", "pose_sources": {"main": main}}
+    return {**default, "datasets": {**default["datasets"], "mine": mine}, "tables": {"table4": {"rows": ["mine"]}}}
+
+
+def test_a_videos_dataset_reads_poses_extracted_in_detector_boxes(default: dict) -> None:
+    for main in ("hq-detection", "hq-tracking", "bu"):
+        plan.check_video_datasets(_videos_profile(default, main))
+    with pytest.raises(ValueError, match="datasets.mine is a videos dataset: pose source 'hq-gt' .* needs GT person"):
+        plan.check_video_datasets(_videos_profile(default, "hq-gt"))
+    with pytest.raises(ValueError, match="pose source 'gt-2d' .* needs synthetic scenes"):
+        plan.check_video_datasets(_videos_profile(default, "gt-2d"))
+    frames = _videos_profile(default, "hq-detection")
+    frames["estimators"] = {**frames["estimators"], "frames": {**frames["estimators"]["frames"], "datasets": ["mine"]}}
+    with pytest.raises(ValueError, match="estimators.frames.datasets: 'mine' is not a synthetic dataset"):
+        plan.check_video_datasets(frames)
+
+
 def test_detection_and_tracking_need_the_detector(default: dict) -> None:
     assert plan.extraction(default, "hq-tracking").detector(default) == default["extraction"]["detector"]
     assert plan.extraction(default, "hq-gt").detector(default) is None

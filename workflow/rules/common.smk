@@ -22,6 +22,7 @@ RUN_BY_DIR = {run.dir: run for run in RUNS}
 # a typo in a hyperparameter or a claim stops the workflow now, naming it, not when its job runs
 plan.check_run_configs(config)
 plan.check_annotation_files(config)
+plan.check_video_datasets(config)
 claims.check_claims(config)
 ESTIMATOR_NAMES = "|".join(config.get("estimators", {}).get("models", {})) or "(?!)"  # detectors among them
 
@@ -139,6 +140,45 @@ def is_synthetic(dataset):
     return "synth" in config["datasets"][dataset]
 
 
+def is_listed(dataset):
+    """Whether a dataset is a folder of the user's own videos (`videos:`)."""
+    return "videos" in config["datasets"][dataset]
+
+
+def videos_of(dataset):
+    """A dataset's videos: its own folder (`videos:`), or the ones rendered from its scenes."""
+    own = config["datasets"][dataset].get("videos")
+    return own["path"] if own else plan.videos_dir(dataset)
+
+
+def clip_inputs(dataset):
+    """What a detector or extraction pass reads of a dataset's clips: scenes and rendered videos,
+    or the clips file of the user's videos (and their folder)."""
+    if is_listed(dataset):
+        return {"clips": plan.clips_file(dataset), "videos": videos_of(dataset)}
+    return {"scenes": plan.scenes_file(dataset), "videos": videos_of(dataset)}
+
+
+def clip_options(wildcards, input):
+    """`--scenes S --videos V` of a synthetic dataset, `--clips C` of a videos dataset."""
+    if "clips" in input.keys():
+        return f"--clips {shlex.quote(input.clips)}"
+    return f"--scenes {shlex.quote(input.scenes)} --videos {shlex.quote(input.videos)}"
+
+
+def index_inputs(wildcards):
+    """A videos dataset's folder, labels file and label map (if it names one)."""
+    own = config["datasets"][wildcards.dataset]["videos"]
+    return {"videos": own["path"], "labels": own["labels"], "classes": classes_input(wildcards)}
+
+
+def index_options(wildcards, input):
+    """`posec3d index-videos` options: the dataset's split names and its label map."""
+    splits = config["datasets"][wildcards.dataset]["splits"]
+    options = ["--splits", *(shlex.quote(name) for name in sorted({splits["train"], splits["val"]}))]
+    return " ".join(options + [f"--classes {shlex.quote(c)}" for c in input.classes])
+
+
 def train_gpus():
     return int(config.get("resources", {}).get("train_gpus", 0))
 
@@ -190,7 +230,7 @@ def claims_inputs(wildcards):
 
 # ------------------------------------------------------------------- pose extraction from video
 
-EXTRACTED = plan.extracted_sources(config)
+EXTRACTED = plan.extractable_sources(config)
 FRAMES = config.get("estimators", {}).get("frames", {})
 FRAME_DATASETS = FRAMES.get("datasets", [])
 
@@ -228,11 +268,11 @@ def estimator_train_options(wildcards):
 
 
 def extract_inputs(wildcards):
-    """Scenes, videos and the estimator files behind one extracted pose source."""
+    """The clips (scenes and videos, or a clips file) and the estimator files behind one extracted
+    pose source."""
     extraction = plan.extraction(config, wildcards.source)
     pose = plan.estimator_files(extraction.estimator)
-    inputs = {"scenes": plan.scenes_file(wildcards.dataset), "videos": plan.videos_dir(wildcards.dataset),
-              "pose_config": pose["config"], "pose_weights": pose["weights"]}
+    inputs = {**clip_inputs(wildcards.dataset), "pose_config": pose["config"], "pose_weights": pose["weights"]}
     detector = extraction.detector(config)
     if detector is not None:  # Detection and Tracking boxes read one detector pass (rule detect)
         inputs["detections"] = plan.detections_file(wildcards.dataset, detector)
@@ -240,10 +280,10 @@ def extract_inputs(wildcards):
 
 
 def detect_inputs(wildcards):
-    """Scenes, videos and the detector files behind a dataset's stored detections."""
+    """The clips and the detector files behind a dataset's stored detections."""
     files = plan.estimator_files(wildcards.detector)
-    return {"scenes": plan.scenes_file(wildcards.dataset), "videos": plan.videos_dir(wildcards.dataset),
-            "detector_config": files["config"], "detector_weights": files["weights"]}
+    return {**clip_inputs(wildcards.dataset), "detector_config": files["config"],
+            "detector_weights": files["weights"]}
 
 
 def detect_options(wildcards, input):
@@ -254,7 +294,7 @@ def detect_options(wildcards, input):
 def extract_options(wildcards, input):
     """`posec3d extract` options of one pose source (estimator, boxes, heatmaps)."""
     extraction = plan.extraction(config, wildcards.source)
-    settings = config.get("extraction", {})
+    settings = {**config.get("extraction", {}), **config["datasets"][wildcards.dataset].get("extraction", {})}
     options = [f"--pose {os.path.dirname(input.pose_config)}", f"--boxes {extraction.boxes}"]
     if "detections" in input.keys():
         options.append(f"--detections {input.detections}")
@@ -262,7 +302,7 @@ def extract_options(wildcards, input):
         options.append("--heatmaps")
     if train_gpus():
         options.append("--device cuda")
-    for key in ("score_threshold", "max_persons", "batch"):
+    for key in ("score_threshold", "max_persons", "min_area", "min_frames", "batch"):
         if key in settings:
             options.append(f"--{key.replace('_', '-')} {settings[key]}")
     return " ".join(options)

@@ -1,7 +1,24 @@
-# Pose extraction from video (Sec. 3.1, 4.2): synthetic scenes are rendered to videos, the
-# embedded detector and pose estimators learn from rendered train-split frames (real profiles
-# name OpenMMLab checkpoints instead), and every clip's poses are extracted for each estimator x
-# person-box source that a table asks for (plan.extraction reads the pose-source name).
+# Pose extraction from video (Sec. 3.1, 4.2): synthetic scenes are rendered to videos (a user's
+# `videos:` dataset is listed from its labels file instead), the embedded detector and pose
+# estimators learn from rendered train-split frames (real profiles name OpenMMLab checkpoints
+# instead), and every clip's poses are extracted for each estimator x person-box source that a
+# table asks for (plan.extraction reads the pose-source name).
+
+
+rule index_videos:
+    input:
+        unpack(index_inputs),
+    output:
+        plan.clips_file("{dataset}"),
+    log:
+        "logs/index/{dataset}.log",
+    params:
+        options=index_options,
+    conda:
+        ENVIRONMENT
+    shell:
+        "posec3d index-videos --videos {input.videos:q} --labels {input.labels:q} {params.options} "
+        "--out {output} > {log} 2>&1"
 
 
 rule render_videos:
@@ -90,6 +107,7 @@ rule detect:
     log:
         "logs/detect/{dataset}/{detector}.log",
     params:
+        clips=clip_options,
         options=detect_options,
     threads: 2
     resources:
@@ -97,7 +115,7 @@ rule detect:
     conda:
         ENVIRONMENT
     shell:
-        "posec3d detect --scenes {input.scenes} --videos {input.videos} {params.options} "
+        "posec3d detect {params.clips} {params.options} "
         "--threads {threads} --out {output} --progress > {log} 2>&1"
 
 
@@ -109,6 +127,7 @@ rule extract:
     log:
         "logs/extract/{dataset}/{source}.log",
     params:
+        clips=clip_options,
         options=extract_options,
     threads: 2
     resources:
@@ -118,7 +137,7 @@ rule extract:
     conda:
         ENVIRONMENT
     shell:
-        "posec3d extract --scenes {input.scenes} --videos {input.videos} {params.options} "
+        "posec3d extract {params.clips} {params.options} "
         "--threads {threads} --out {output} --progress > {log} 2>&1"
 
 
