@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from posec3d import demo
 from posec3d.atomic import atomic_path, write_json
 from posec3d.config import ConfigError, load_run_config, merge, parse_assignment, read_mapping
 from posec3d.estimators import commands as estimator_commands
@@ -149,6 +150,7 @@ def _parser() -> argparse.ArgumentParser:
     video_commands.register(sub)
     estimator_commands.register(sub)
     extract_commands.register(sub)
+    demo.register(sub)
     return parser
 
 
