@@ -34,11 +34,12 @@ def small_msg3d(**kwargs: object) -> nn.Module:
 
 
 def small_input(name: str, batch: int) -> torch.Tensor:
-    """A batch of few, small frames of the kind the registry names for `name`, at its default channels."""
+    """A batch of few (8: PA3D's clip), small frames of the kind the registry names for `name`, at
+    its default channels."""
     cls = MODELS[name]
     shape = cls.default_input_shape
     if cls.input_kind == "volume":  # [K, T, H, W]
-        return torch.rand(batch, shape[0], 4, 16, 16)
+        return torch.rand(batch, shape[0], 8, 16, 16)
     if cls.input_kind == "coordinates":  # [M, T, V, C]
         return torch.randn(batch, shape[0], 8, *shape[2:])
     raise AssertionError(f"{name}: no small input for input kind {cls.input_kind!r}; add one here")
@@ -77,6 +78,8 @@ def per_layer_counts(model: nn.Module, shape: tuple[int, ...]) -> tuple[int, int
             params += m.out_channels if m.bias is not None else 0
         elif isinstance(m, nn.modules.batchnorm._BatchNorm):
             params += 2 * m.num_features if m.affine else 0
+        elif isinstance(m, nn.Linear):
+            params += m.in_features * m.out_features + (m.out_features if m.bias is not None else 0)
         elif isinstance(m, MultiScaleGCN):
             masks += math.prod(m.A.shape)
         else:
@@ -86,6 +89,8 @@ def per_layer_counts(model: nn.Module, shape: tuple[int, ...]) -> tuple[int, int
         nonlocal macs
         if isinstance(m, (nn.Conv2d, nn.Conv3d)):
             macs += math.prod(m.kernel_size) * m.in_channels // m.groups * out.numel()
+        elif isinstance(m, nn.Linear):
+            macs += m.in_features * out.numel()
         elif isinstance(m, MultiScaleGCN):
             k, v, _ = m.A.shape
             macs += k * v * inputs[0].numel()  # [N, C, T, V] aggregated over V neighbours, K times
@@ -151,6 +156,75 @@ def pose_slowonly_by_hand(
                 conv(c, 4 * width, (1, 1, 1), t_out * h_out * w_out)
             c, t, h, w = 4 * width, t_out, h_out, w_out
     return params, macs
+
+
+def pose_r2plus1d_by_hand(k: int, t: int, h: int, w: int, base: int = 32, blocks: tuple[int, ...] = (4, 6, 3),
+                          inflate: tuple[bool, ...] = (False, True, True), t_strides: tuple[int, ...] = (1, 1, 2),
+                          mid_width: str = "matched") -> tuple[int, int]:
+    """(parameters, MACs) of the (2+1)D Pose-CNN without its FC, from its architecture.
+
+    As `pose_slowonly_by_hand`, but each bottleneck is 1x1x1, then 1x3x3 (stride s) alone or, in an
+    inflated stage, factorised: 1x3x3 to M channels (stride s), BN, ReLU, 3x1x1 back (temporal
+    stride), BN; then 1x1x1 to 4x. M = floor(3 * 9 * c * c / (9c + 3c)) = floor(9c / 4) for
+    "matched" (R(2+1)D's parameter match to a 3x3x3 convolution of c to c channels), c for "light".
+    """
+    params = macs = 0
+
+    def conv(c_in: int, c_out: int, kernel: tuple[int, int, int], positions: int) -> None:
+        nonlocal params, macs
+        weights = math.prod(kernel) * c_in * c_out
+        params += weights + 2 * c_out
+        macs += weights * positions
+
+    conv(k, base, (1, 7, 7), t * h * w)
+    c = base
+    for i, n in enumerate(blocks):
+        width = base * 2**i
+        for b in range(n):
+            ts, ss = (t_strides[i], 2) if b == 0 else (1, 1)
+            h_out, w_out, t_out = -(-h // ss), -(-w // ss), -(-t // ts)
+            conv(c, width, (1, 1, 1), t * h * w)
+            if inflate[i]:
+                mid = 9 * width // 4 if mid_width == "matched" else width
+                conv(width, mid, (1, 3, 3), t * h_out * w_out)
+                conv(mid, width, (3, 1, 1), t_out * h_out * w_out)
+            else:
+                conv(width, width, (1, 3, 3), t_out * h_out * w_out)
+            conv(width, 4 * width, (1, 1, 1), t_out * h_out * w_out)
+            if b == 0:
+                conv(c, 4 * width, (1, 1, 1), t_out * h_out * w_out)
+            c, t, h, w = 4 * width, t_out, h_out, w_out
+    return params, macs
+
+
+def pa3d_by_hand(k: int, t: int, h: int, w: int, n: int = 8, types: tuple[str, ...] = ("global", "dilated"),
+                 local: int = 3, d: int = 2, stream: str = "frames", base: int = 128,
+                 hidden: int = 512) -> tuple[int, int]:
+    """(parameters, MACs) of PA3D without its FC, from its architecture (Sec. 3, Table 1).
+
+    Per stream (frames: T, difference: T - 1 frames) and per type, N filters of T (global), `local`
+    (local) or T // d taps (dilated), no bias, applied at 1, T - local + 1 or T - d (T // d - 1)
+    temporal positions of every channel's H x W maps; then six 3x3 convs (no bias, BN) of widths
+    base, base, 2 base, 2 base, 4 base, 4 base, the first of each pair stride 2; then FC-hidden.
+    """
+    params = macs = 0
+    maps = 0
+    for frames in {"frames": [t], "difference": [t - 1], "both": [t, t - 1]}[stream]:
+        for kind in types:
+            taps, positions = {"global": (frames, 1), "local": (local, frames - local + 1),
+                               "dilated": (frames // d, frames - d * (frames // d - 1))}[kind]
+            params += n * taps
+            macs += n * taps * positions * k * h * w
+            maps += n * positions
+    c = k * maps
+    for i in range(3):
+        width = base * 2**i
+        for stride in (2, 1):
+            h, w = -(-h // stride), -(-w // stride)
+            params += 9 * c * width + 2 * width
+            macs += 9 * c * width * h * w
+            c = width
+    return params + c * hidden + hidden, macs + c * hidden
 
 
 def msg3d_by_hand(c: int = 3, m: int = 2, base: int = 96, gcn_scales: int = 13, g3d_scales: int = 6,
@@ -300,6 +374,98 @@ def test_pose_slowonly_rejects_wrong_input_with_its_shape() -> None:
         model(torch.rand(1, 3, 4, 16, 16))
     with pytest.raises(ValueError, match="stage_blocks has 3 stages"):
         build_model("pose-slowonly", NUM_CLASSES, temporal_strides=(1, 1))
+
+
+# --- the (2+1)D Pose-CNN -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mid_width", ["matched", "light"])
+@pytest.mark.parametrize("shape", [(NUM_JOINTS, 32, 56, 56), (NUM_JOINTS, 48, 56, 56), (NUM_LIMBS, 8, 32, 32)])
+def test_pose_r2plus1d_count_matches_its_architecture(mid_width: str, shape: tuple[int, ...]) -> None:
+    c = count(build_model("pose-r2plus1d", NUM_CLASSES, in_channels=shape[0], mid_width=mid_width), shape)
+    assert (c.params, c.macs) == pose_r2plus1d_by_hand(*shape, mid_width=mid_width)
+
+
+def test_pose_r2plus1d_factorises_each_3d_convolution() -> None:
+    """In inflated stages the 3x3 convolution is 1x3x3 + BN + ReLU + 3x1x1 (R(2+1)D's matched width
+    keeps the 3x3x3 layer's parameters within a channel's worth); elsewhere Pose-SlowOnly's layers."""
+    model = build_model("pose-r2plus1d", NUM_CLASSES)
+    assert model.default_input_shape == (NUM_JOINTS, 32, 56, 56)  # 32 frames, uniformly sampled
+    assert [stage[0].conv1[0].kernel_size for stage in model.stages] == [(1, 1, 1)] * 3
+    res3, res5 = model.stages[0][0], model.stages[2][0]
+    assert res3.conv2[0].kernel_size == (1, 3, 3) and len(res3.conv2) == 3
+    spatial, temporal = res5.conv2[0], res5.conv2[3]
+    assert (spatial.kernel_size, temporal.kernel_size) == ((1, 3, 3), (3, 1, 1))
+    assert isinstance(res5.conv2[2], nn.ReLU) and temporal.stride == (2, 1, 1) and spatial.stride == (1, 2, 2)
+    planes = 128
+    full = 27 * planes * planes  # the 3x3x3 convolution it replaces
+    factorised = spatial.weight.numel() + temporal.weight.numel()
+    assert full - 12 * planes <= factorised <= full
+    light = build_model("pose-r2plus1d", NUM_CLASSES, mid_width="light").stages[2][0].conv2
+    assert light[0].out_channels == planes and light[3].in_channels == planes
+    with pytest.raises(ConfigError, match="mid_width"):
+        build_model("pose-r2plus1d", NUM_CLASSES, mid_width="heavy")
+
+
+# --- PA3D -------------------------------------------------------------------------------------
+
+
+def _semantic_conv_by_loop(x: torch.Tensor, weight: torch.Tensor, dilation: int = 1) -> torch.Tensor:
+    """Eq. 1 / Eq. 2 of PA3D by direct loops: out[b, c, n, p, i, j] = sum_s weight[n, s] *
+    x[b, c, p + s * dilation, i, j], for every joint c with the same filters."""
+    b, k, t, h, w = x.shape
+    n, taps = weight.shape
+    positions = t - dilation * (taps - 1)
+    out = torch.zeros(b, k, n, positions, h, w, dtype=torch.float64)
+    for bi in range(b):
+        for c in range(k):
+            for ni in range(n):
+                for p in range(positions):
+                    for s_ in range(taps):
+                        out[bi, c, ni, p] += weight[ni, s_].double() * x[bi, c, p + s_ * dilation].double()
+    return out
+
+
+@pytest.mark.parametrize("types", [("global",), ("local",), ("dilated",), ("global", "local", "dilated")])
+def test_pa3d_temporal_pose_convolution_is_the_papers_semantic_convolution(types: tuple[str, ...]) -> None:
+    from posec3d.models.pa3d import TemporalPoseConv
+
+    torch.manual_seed(0)
+    x = torch.rand(2, 3, 8, 4, 5)
+    module = TemporalPoseConv(frames=8, outputs=2, types=types, local_frames=3, dilation=2)
+    expected = []
+    for kind, conv in module.convs.items():
+        weight = conv.weight[:, 0, :, 0, 0]  # [N, taps]: one filter bank, shared by every joint
+        expected.append(_semantic_conv_by_loop(x, weight, dilation=2 if kind == "dilated" else 1).flatten(2, 3))
+    # channel c's maps together, type after type, each its filters x positions
+    want = torch.cat(expected, dim=2).flatten(1, 2).float()
+    got = module(x)
+    assert got.shape == (2, 3 * module.maps_per_channel, 4, 5)
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+    counts = {"global": 2, "local": 2 * 6, "dilated": 2 * 2}
+    assert module.maps_per_channel == sum(counts[k] for k in types)
+
+
+@pytest.mark.parametrize("stream", ["frames", "difference", "both"])
+@pytest.mark.parametrize("types", [("global", "dilated"), ("global", "local", "dilated")])
+def test_pa3d_count_matches_its_architecture(stream: str, types: tuple[str, ...]) -> None:
+    shape = (NUM_JOINTS, 8, 56, 56)
+    model = build_model("pa3d", NUM_CLASSES, stream=stream, types=types)
+    c = count(model, shape)
+    assert (c.params, c.macs) == pa3d_by_hand(*shape, stream=stream, types=types)
+
+
+def test_pa3d_difference_stream_is_the_temporal_difference() -> None:
+    """Jdiff = J_t - J_{t-1}: a volume constant in time gives zero differences, so the difference
+    stream sees nothing; "both" concatenates J's and Jdiff's maps (J (+) Jdiff)."""
+    model = build_model("pa3d", NUM_CLASSES, stream="both", base_channels=8, hidden=16).eval()
+    still = torch.rand(1, NUM_JOINTS, 1, 16, 16).expand(1, NUM_JOINTS, 8, 16, 16).contiguous()
+    assert not model.temporal_diff(still[:, :, 1:] - still[:, :, :-1]).any()
+    assert model(still).shape == (1, NUM_CLASSES)
+    with pytest.raises(ValueError, match="span 8 frames, got 6"):
+        model(torch.rand(1, NUM_JOINTS, 6, 16, 16))
+    with pytest.raises(ValueError, match="dilation must be in 2..4"):
+        build_model("pa3d", NUM_CLASSES, dilation=5)
 
 
 # --- MS-G3D -----------------------------------------------------------------------------------

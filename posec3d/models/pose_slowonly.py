@@ -126,7 +126,7 @@ class PoseSlowOnly(nn.Module):
         for i, num_blocks in enumerate(stage_blocks):
             planes = base_channels * 2**i
             blocks = [
-                Bottleneck3d(
+                self._block(
                     channels if b == 0 else planes * Bottleneck3d.expansion,
                     planes,
                     temporal_stride=temporal_strides[i] if b == 0 else 1,
@@ -143,6 +143,12 @@ class PoseSlowOnly(nn.Module):
         self.fc = nn.Linear(channels, num_classes)
         self.reset_parameters(torch.Generator().manual_seed(seed))
 
+    def _block(self, in_channels: int, planes: int, temporal_stride: int, spatial_stride: int,
+               inflate: bool) -> nn.Module:
+        """One bottleneck of a stage (a subclass may build another kind)."""
+        return Bottleneck3d(in_channels, planes, temporal_stride=temporal_stride, spatial_stride=spatial_stride,
+                            inflate=inflate)
+
     def reset_parameters(self, generator: torch.Generator) -> None:
         """mmaction2's ResNet3d + I3DHead init, drawn from `generator`."""
         for m in self.modules():
@@ -151,9 +157,9 @@ class PoseSlowOnly(nn.Module):
             elif isinstance(m, nn.BatchNorm3d):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
-        for m in self.modules():
-            if isinstance(m, Bottleneck3d):
-                nn.init.zeros_(m.conv3[1].weight)
+        for stage in self.stages:
+            for block in stage:
+                nn.init.zeros_(block.conv3[1].weight)
         nn.init.normal_(self.fc.weight, std=0.01, generator=generator)
         nn.init.zeros_(self.fc.bias)
 

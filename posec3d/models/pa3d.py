@@ -1,0 +1,154 @@
+"""PA3D: the Pose-Action 3D Machine's temporal pose convolution and action CNN on heatmap volumes
+(Yan et al., CVPR 2019; papers/pa3d-pose-action-3d-machine.txt, Section 3).
+
+PA3D's spatial pose CNN (OpenPose's joint and part-affinity heatmaps per frame) is this
+project's pose extraction and pseudo-heatmap volumes: joint heatmaps, and limb heatmaps as the
+analogue of its part affinity fields. On a K x T x H x W volume:
+
+1. Temporal association: for each channel c, its T heatmaps stacked in time order, a T x H x W
+   cube J~_c.
+2. Semantic convolution (Eq. 1): a 1 x 1 convolution of J~_c with filters Theta in R^{N x T x 1 x 1},
+   the same filters for every channel (shared among joints, "to alleviate overfitting"). Its
+   types (Fig. 3, Table 3): `global` over all T frames (N maps per channel); `local` over every
+   window of `local_frames` adjacent frames, stride 1 (N maps per window); `dilated` (Eq. 2) over
+   frames `dilation` steps apart, Phi in R^{N x (T/d) x 1 x 1}, once per offset 0..d-1 (N maps per
+   offset; T/d rounds down, and an odd T, Jdiff's T - 1, has T - d (T/d - 1) offsets). A
+   multi-scale module concatenates the types it names; the paper's best on JHMDB and HMDB is
+   global + dilated (Table 3), the default here.
+3. Action CNN (Table 1) on the K x R maps (R per channel): six 3x3 convolutions (128, 128, 256,
+   256, 512, 512 channels; the first of each pair stride 2), average pooling, FC-512, dropout and
+   FC-K. Table 1 names no normalisation or activation; each convolution here has BN + ReLU, and
+   FC-512 a ReLU.
+
+`stream`: "frames" (J, or the limbs L), "difference" (J_t - J_{t-1}, its Jdiff: T-1 frames), or
+"both" (J and Jdiff, each through its temporal pose convolution, concatenated before the action
+CNN: its fusion by concatenation, J (+) Jdiff). Fusion by score (its union) is the workflow's
+late fusion of separate runs (rule fuse). The temporal pose convolution and the action CNN
+learn jointly, from scratch (PA3D found pre-training the action CNN no better, Sec. 4.1).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+from torch import nn
+
+from posec3d.models import register_model
+from posec3d.skeleton import NUM_JOINTS
+
+ConvType = Literal["global", "local", "dilated"]
+Stream = Literal["frames", "difference", "both"]
+
+
+class TemporalPoseConv(nn.Module):
+    """Semantic convolutions over each channel's T heatmaps, shared by all channels: [B, K, T, H, W]
+    -> [B, K * R, H, W], channel c's R maps together (R = `maps_per_channel`)."""
+
+    def __init__(self, frames: int, outputs: int, types: tuple[ConvType, ...], local_frames: int,
+                 dilation: int) -> None:
+        super().__init__()
+        if not types or len(set(types)) != len(types):
+            raise ValueError(f"pa3d: types must name global, local or dilated once each, got {list(types)}")
+        self.frames = frames
+        convs = {}
+        for kind in types:
+            if kind == "global":
+                convs[kind] = nn.Conv3d(1, outputs, (frames, 1, 1), bias=False)
+            elif kind == "local":
+                if not 1 <= local_frames <= frames:
+                    raise ValueError(f"pa3d: local_frames must be in 1..{frames}, got {local_frames}")
+                convs[kind] = nn.Conv3d(1, outputs, (local_frames, 1, 1), bias=False)
+            elif kind == "dilated":
+                if not 2 <= dilation <= frames // 2:
+                    raise ValueError(f"pa3d: dilation must be in 2..{frames // 2} for {frames} frames, got {dilation}")
+                convs[kind] = nn.Conv3d(1, outputs, (frames // dilation, 1, 1), dilation=(dilation, 1, 1),
+                                        bias=False)
+            else:
+                raise ValueError(f"pa3d: unknown temporal pose convolution type {kind!r}")
+        self.convs = nn.ModuleDict(convs)
+        # output positions along time: one; every window; every offset of the dilated taps
+        positions = {"global": 1, "local": frames - local_frames + 1,
+                     "dilated": frames - dilation * (frames // dilation - 1)}
+        self.maps_per_channel = sum(outputs * positions[kind] for kind in types)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, k, t, h, w = x.shape
+        if t != self.frames:
+            raise ValueError(f"pa3d: its semantic convolutions span {self.frames} frames, got {t}")
+        cubes = x.reshape(b * k, 1, t, h, w)  # temporal association: one T x H x W cube per channel
+        maps = torch.cat([conv(cubes).flatten(1, 2) for conv in self.convs.values()], dim=1)
+        return maps.reshape(b, k * self.maps_per_channel, h, w)
+
+
+def _conv_bn_relu(c_in: int, c_out: int, stride: int) -> list[nn.Module]:
+    return [nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(c_out),
+            nn.ReLU(inplace=True)]
+
+
+@register_model("pa3d")
+class PA3D(nn.Module):
+    """PA3D on a K x T x H x W heatmap volume (see the module's docstring); T must be `frames`."""
+
+    input_kind = "volume"
+    default_input_shape: tuple[int, ...] = (NUM_JOINTS, 8, 56, 56)
+
+    def __init__(
+        self,
+        num_classes: int,
+        in_channels: int = NUM_JOINTS,
+        frames: int = 8,
+        outputs: int = 8,
+        types: tuple[ConvType, ...] = ("global", "dilated"),
+        local_frames: int = 3,
+        dilation: int = 2,
+        stream: Stream = "frames",
+        base_channels: int = 128,
+        hidden: int = 512,
+        dropout: float = 0.5,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        if stream not in ("frames", "difference", "both"):
+            raise ValueError(f"pa3d: stream must be frames, difference or both, got {stream!r}")
+        self.in_channels, self.frames, self.stream = in_channels, frames, stream
+        args = (outputs, tuple(types), local_frames, dilation)
+        self.temporal = TemporalPoseConv(frames, *args) if stream != "difference" else None
+        self.temporal_diff = TemporalPoseConv(frames - 1, *args) if stream != "frames" else None
+        channels = in_channels * sum(m.maps_per_channel for m in (self.temporal, self.temporal_diff) if m)
+        layers: list[nn.Module] = []
+        for i in range(3):
+            width = base_channels * 2**i
+            layers += _conv_bn_relu(channels, width, 2) + _conv_bn_relu(width, width, 1)
+            channels = width
+        self.action = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.hidden = nn.Linear(channels, hidden)
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(hidden, num_classes)
+        self.reset_parameters(torch.Generator().manual_seed(seed))
+
+    def reset_parameters(self, generator: torch.Generator) -> None:
+        """Kaiming-normal convolutions and hidden layer, BN 1/0, FC normal with std 0.01."""
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Conv3d)):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu", generator=generator)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+        nn.init.kaiming_normal_(self.hidden.weight, nonlinearity="relu", generator=generator)
+        nn.init.zeros_(self.hidden.bias)
+        nn.init.normal_(self.fc.weight, std=0.01, generator=generator)
+        nn.init.zeros_(self.fc.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits [N, num_classes] for heatmap volumes [N, K, T, H, W]."""
+        if x.ndim != 5 or x.shape[1] != self.in_channels:
+            raise ValueError(f"pa3d expects [N, {self.in_channels}, T, H, W] heatmap volumes, got {tuple(x.shape)}")
+        maps = []
+        if self.temporal is not None:
+            maps.append(self.temporal(x))
+        if self.temporal_diff is not None:
+            maps.append(self.temporal_diff(x[:, :, 1:] - x[:, :, :-1]))
+        x = self.pool(self.action(torch.cat(maps, dim=1))).flatten(1)
+        return self.fc(self.dropout(torch.relu(self.hidden(x))))
