@@ -197,26 +197,11 @@ def pose_r2plus1d_by_hand(k: int, t: int, h: int, w: int, base: int = 32, blocks
     return params, macs
 
 
-def pa3d_by_hand(k: int, t: int, h: int, w: int, n: int = 8, types: tuple[str, ...] = ("global", "dilated"),
-                 local: int = 3, d: int = 2, stream: str = "frames", base: int = 128,
-                 hidden: int = 512) -> tuple[int, int]:
-    """(parameters, MACs) of PA3D without its FC, from its architecture (Sec. 3, Table 1).
-
-    Per stream (frames: T, difference: T - 1 frames) and per type, N filters of T (global), `local`
-    (local) or T // d taps (dilated), no bias, applied at 1, T - local + 1 or T - d (T // d - 1)
-    temporal positions of every channel's H x W maps; then six 3x3 convs (no bias, BN) of widths
-    base, base, 2 base, 2 base, 4 base, 4 base, the first of each pair stride 2; then FC-hidden.
-    """
+def action_cnn_by_hand(c: int, h: int, w: int, base: int = 128, hidden: int = 512) -> tuple[int, int]:
+    """(parameters, MACs) of PA3D's action CNN (Table 1) up to FC-hidden on c x h x w maps: six
+    3x3 convs (no bias, BN) of widths base, base, 2 base, 2 base, 4 base, 4 base, the first of each
+    pair stride 2; then FC-hidden (with bias)."""
     params = macs = 0
-    maps = 0
-    for frames in {"frames": [t], "difference": [t - 1], "both": [t, t - 1]}[stream]:
-        for kind in types:
-            taps, positions = {"global": (frames, 1), "local": (local, frames - local + 1),
-                               "dilated": (frames // d, frames - d * (frames // d - 1))}[kind]
-            params += n * taps
-            macs += n * taps * positions * k * h * w
-            maps += n * positions
-    c = k * maps
     for i in range(3):
         width = base * 2**i
         for stride in (2, 1):
@@ -225,6 +210,26 @@ def pa3d_by_hand(k: int, t: int, h: int, w: int, n: int = 8, types: tuple[str, .
             macs += 9 * c * width * h * w
             c = width
     return params + c * hidden + hidden, macs + c * hidden
+
+
+def pa3d_by_hand(k: int, t: int, h: int, w: int, n: int = 8, types: tuple[str, ...] = ("global", "dilated"),
+                 local: int = 3, d: int = 2, stream: str = "frames") -> tuple[int, int]:
+    """(parameters, MACs) of PA3D without its FC, from its architecture (Sec. 3, Table 1).
+
+    Per stream (frames: T, difference: T - 1 frames) and per type, N filters of T (global), `local`
+    (local) or T // d taps (dilated), no bias, applied at 1, T - local + 1 or T - d (T // d - 1)
+    temporal positions of every channel's H x W maps; then the action CNN on all the maps.
+    """
+    params = macs = maps = 0
+    for frames in {"frames": [t], "difference": [t - 1], "both": [t, t - 1]}[stream]:
+        for kind in types:
+            taps, positions = {"global": (frames, 1), "local": (local, frames - local + 1),
+                               "dilated": (frames // d, frames - d * (frames // d - 1))}[kind]
+            params += n * taps
+            macs += n * taps * positions * k * h * w
+            maps += n * positions
+    action = action_cnn_by_hand(k * maps, h, w)
+    return params + action[0], macs + action[1]
 
 
 def msg3d_by_hand(c: int = 3, m: int = 2, base: int = 96, gcn_scales: int = 13, g3d_scales: int = 6,
@@ -466,6 +471,19 @@ def test_pa3d_difference_stream_is_the_temporal_difference() -> None:
         model(torch.rand(1, NUM_JOINTS, 6, 16, 16))
     with pytest.raises(ValueError, match="dilation must be in 2..4"):
         build_model("pa3d", NUM_CLASSES, dilation=5)
+
+
+def test_pose_tsn_averages_frame_scores_and_ignores_their_order() -> None:
+    """TSN style: each frame's K heatmaps through the action CNN alone, logits averaged over frames,
+    so that reversing the frames changes nothing; its count is T times the action CNN's MACs."""
+    model = build_model("pose-tsn", NUM_CLASSES, base_channels=8, hidden=16).eval()
+    x = torch.rand(2, NUM_JOINTS, 5, 16, 16)
+    torch.testing.assert_close(model(x), model(x.flip(2)))
+    each = torch.stack([model(x[:, :, i:i + 1]) for i in range(5)]).mean(0)
+    torch.testing.assert_close(model(x), each)
+    params, macs = action_cnn_by_hand(NUM_JOINTS, 56, 56)
+    c = count(build_model("pose-tsn", NUM_CLASSES), (NUM_JOINTS, 8, 56, 56))
+    assert (c.params, c.macs) == (params, 8 * macs)
 
 
 # --- MS-G3D -----------------------------------------------------------------------------------

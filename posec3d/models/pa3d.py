@@ -81,9 +81,39 @@ class TemporalPoseConv(nn.Module):
         return maps.reshape(b, k * self.maps_per_channel, h, w)
 
 
-def _conv_bn_relu(c_in: int, c_out: int, stride: int) -> list[nn.Module]:
-    return [nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(c_out),
-            nn.ReLU(inplace=True)]
+class ActionCNN(nn.Module):
+    """PA3D's light action CNN (Table 1) up to its FC-K: six 3x3 convolutions (base, base, 2 base,
+    2 base, 4 base, 4 base channels; the first of each pair stride 2), each with BN + ReLU, average
+    pooling, FC-`hidden` + ReLU, dropout: [B, C, H, W] -> [B, hidden]."""
+
+    def __init__(self, in_channels: int, base_channels: int = 128, hidden: int = 512, dropout: float = 0.5) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        channels = in_channels
+        for i in range(3):
+            width = base_channels * 2**i
+            for stride in (2, 1):
+                layers += [nn.Conv2d(channels, width, 3, stride=stride, padding=1, bias=False),
+                           nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+                channels = width
+        self.convs = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.hidden = nn.Linear(channels, hidden)
+        self.dropout = nn.Dropout(dropout)
+
+    def reset_parameters(self, generator: torch.Generator) -> None:
+        """Kaiming-normal convolutions and hidden layer, BN 1/0."""
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu", generator=generator)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+        nn.init.kaiming_normal_(self.hidden.weight, nonlinearity="relu", generator=generator)
+        nn.init.zeros_(self.hidden.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.dropout(torch.relu(self.hidden(self.pool(self.convs(x)).flatten(1))))
 
 
 @register_model("pa3d")
@@ -116,28 +146,16 @@ class PA3D(nn.Module):
         self.temporal = TemporalPoseConv(frames, *args) if stream != "difference" else None
         self.temporal_diff = TemporalPoseConv(frames - 1, *args) if stream != "frames" else None
         channels = in_channels * sum(m.maps_per_channel for m in (self.temporal, self.temporal_diff) if m)
-        layers: list[nn.Module] = []
-        for i in range(3):
-            width = base_channels * 2**i
-            layers += _conv_bn_relu(channels, width, 2) + _conv_bn_relu(width, width, 1)
-            channels = width
-        self.action = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.hidden = nn.Linear(channels, hidden)
-        self.dropout = nn.Dropout(dropout)
+        self.action = ActionCNN(channels, base_channels, hidden, dropout)
         self.fc = nn.Linear(hidden, num_classes)
         self.reset_parameters(torch.Generator().manual_seed(seed))
 
     def reset_parameters(self, generator: torch.Generator) -> None:
-        """Kaiming-normal convolutions and hidden layer, BN 1/0, FC normal with std 0.01."""
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Conv3d)):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu", generator=generator)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-        nn.init.kaiming_normal_(self.hidden.weight, nonlinearity="relu", generator=generator)
-        nn.init.zeros_(self.hidden.bias)
+        """Kaiming-normal semantic convolutions, the action CNN's init, FC normal with std 0.01."""
+        for m in (self.temporal, self.temporal_diff):
+            for conv in m.convs.values() if m else ():
+                nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu", generator=generator)
+        self.action.reset_parameters(generator)
         nn.init.normal_(self.fc.weight, std=0.01, generator=generator)
         nn.init.zeros_(self.fc.bias)
 
@@ -150,5 +168,4 @@ class PA3D(nn.Module):
             maps.append(self.temporal(x))
         if self.temporal_diff is not None:
             maps.append(self.temporal_diff(x[:, :, 1:] - x[:, :, :-1]))
-        x = self.pool(self.action(torch.cat(maps, dim=1))).flatten(1)
-        return self.fc(self.dropout(torch.relu(self.hidden(x))))
+        return self.fc(self.action(torch.cat(maps, dim=1)))
