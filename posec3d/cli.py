@@ -306,6 +306,7 @@ def _table(args: argparse.Namespace) -> None:
     from posec3d import plan
     from posec3d.tables.build import build_table_and_bins
     from posec3d.tables.curves import plot_curves
+    from posec3d.tables.leaderboard import pivot, plot_leaderboard
     from posec3d.tables.length_bins import plot_length_bins
     from posec3d.tables.matrices import plot_matrices
     from posec3d.tables.scaling import persons_sweep, plot_scaling
@@ -313,10 +314,14 @@ def _table(args: argparse.Namespace) -> None:
 
     profile = read_mapping(args.profile)
     table, _, bins = build_table_and_bins(profile, args.name)
-    write_csv(table, args.csv)
     spec = plan.tables_of(profile)[args.name]
+    if "leaderboard" in spec:  # one row per model and dataset
+        table = pivot(profile, table)
+    write_csv(table, args.csv)
     kind = spec.get("figure", {}).get("kind", "bars")
-    if bins:
+    if "leaderboard" in spec:
+        plot_leaderboard(table, args.figure)
+    elif bins:
         plot_length_bins(table, bins, args.figure)
     elif kind == "curves":
         plot_curves(table, args.figure)

@@ -22,8 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Sampling schemes a run may name: "uniform" (Sec. 3.2) or "stride<N>" (Figure 3's baseline).
 UNIFORM = "uniform"
+HISTORY = "history.json"  # a run's per-epoch record (posec3d.engine.trainer.HISTORY_FILE)
 # A fused run's modality joins its members' ("joint+limb", Table 8): the late fusion, 1:1, of the
-# same model's runs on each modality (rule fuse), tested as they are.
+# same model's runs on each modality (rule fuse), tested as they are. A fused run's model may join
+# models instead ("pa3d+pa3d-diff", PA3D's J u Jdiff): the late fusion of those models' runs.
 FUSED = "+"
 
 
@@ -62,7 +64,13 @@ class Run:
 
     @property
     def members(self) -> tuple[Run, ...]:
-        """The trained runs behind this one: itself, or a fused run's one run per modality."""
+        """The trained runs behind this one: itself, or a fused run's one run per modality (or per
+        model)."""
+        if FUSED in self.model and FUSED in self.modality:
+            raise ValueError(f"run {self.dir}: a fused run joins models or modalities, not both")
+        if FUSED in self.model:
+            return tuple(Run(self.dataset, self.poses, m, self.modality, self.sampling, self.seed)
+                         for m in self.model.split(FUSED))
         if FUSED not in self.modality:
             return (self,)
         return tuple(Run(self.dataset, self.poses, self.model, m, self.sampling, self.seed)
@@ -104,11 +112,21 @@ class Cell:
     count_at: str | None = None  # "profile" or "paper"
     estimator: str | None = None  # a pose estimator's own evaluation (Table 3b's COCO AP)
     estimator_metric: str | None = None
+    speed: str | None = None  # a leaderboard's measured speed of its run: "train" or "test" (k clips)
 
     @property
     def scores_files(self) -> tuple[str, ...]:
         """The class-score files of its tested runs, one per seed."""
         return tuple(run.test_scores(self.clips, self.keypoint_drop, self.test_poses) for run in self.runs)
+
+    @property
+    def speed_files(self) -> tuple[str, ...]:
+        """What a speed cell reads: its runs' training histories, or their test metrics."""
+        if self.speed == "train":
+            return tuple(f"{run.dir}/{HISTORY}" for run in self.runs)
+        if self.speed == "test":
+            return tuple(run.test_metrics(self.clips) for run in self.runs)
+        return ()
 
     @property
     def trained_runs(self) -> tuple[Run, ...]:
@@ -140,7 +158,52 @@ def tables_of(config: dict[str, Any]) -> dict[str, Any]:
         if unknown:
             raise ValueError(f"table {name}: rows {unknown} are not datasets of this profile")
         out[name] = {**declared[name], "rows": rows}
+        if "leaderboard" in declared[name]:
+            out[name]["columns"] = leaderboard_columns(leaderboard_models(config, name), declared[name]["leaderboard"])
     return out
+
+
+# A leaderboard's measures of each model on each dataset (params/tables.yaml `leaderboard:`), the
+# columns of its pivoted table (posec3d/tables/leaderboard.py)
+LEADERBOARD_MEASURES = ("acc_1clip", "acc_10clip", "params_paper", "gmacs_paper", "params_profile",
+                        "gmacs_profile", "train_speed", "test_speed")
+BOARD = "/"  # joins a model and a measure in a leaderboard's declared column names
+
+
+def leaderboard_models(config: dict[str, Any], table: str) -> list[str]:
+    """The models of a leaderboard: the profile table entry's `models`, else every model entry of
+    the profile with a recipe of its own (a registered model with a recipe and a profile entry
+    appears with no edit to any declaration; `base:` variants only when named)."""
+    entry = config.get("tables", {}).get(table) or {}
+    models = entry.get("models") or [name for name, spec in config["models"].items() if "recipe" in spec]
+    unknown = [m for m in models if m not in config["models"]]
+    if unknown:
+        raise ValueError(f"tables.{table}.models: {unknown} are not models of this profile: {sorted(config['models'])}")
+    return list(models)
+
+
+def leaderboard_columns(models: list[str], board: dict[str, Any]) -> list[dict[str, Any]]:
+    """The declared columns behind a leaderboard: per model, its main-pose joint run tested with
+    each of `board["clips"]` clips, its parameters and multiply-adds at the paper's and at the
+    profile's input, and that run's training and (most-clip) test speed."""
+    clips = sorted(int(k) for k in board.get("clips", [1, 10]))
+    columns = []
+    for model in models:
+        run = {"model": model, "modality": "joint", "poses": "main"}
+        for k in clips:
+            columns.append({"name": f"{model}{BOARD}acc_{k}clip", "label": f"{k}-clip", "group": model, "unit": "%",
+                            "clips": k, "run": run})
+        for at in ("paper", "profile"):
+            count = {"model": model, "at": at}
+            columns += [{"name": f"{model}{BOARD}params_{at}", "label": f"params, {at} input", "group": model,
+                         "unit": "M", "count": count},
+                        {"name": f"{model}{BOARD}gmacs_{at}", "label": f"MACs, {at} input", "group": model,
+                         "unit": "G", "count": count}]
+        columns += [{"name": f"{model}{BOARD}train_speed", "label": "training", "group": model,
+                     "unit": "clips/s", "speed": "train", "run": run},
+                    {"name": f"{model}{BOARD}test_speed", "label": f"test, {clips[-1]}-clip", "group": model,
+                     "unit": "clips/s", "speed": "test", "clips": clips[-1], "run": run}]
+    return columns
 
 
 def pose_source(config: dict[str, Any], logical: str, dataset: str | None = None) -> str:
@@ -183,7 +246,8 @@ def cells(config: dict[str, Any], table: str) -> list[Cell]:
                 tested_on = pose_source(config, r["test_poses"], row) if "test_poses" in r else None
                 out.append(Cell(table, row, col["name"], runs=runs, clips=int(col.get("clips", 1)),
                                 keypoint_drop=float(col.get("keypoint_drop", 0.0)),
-                                test_poses=None if tested_on == runs[0].poses else tested_on))
+                                test_poses=None if tested_on == runs[0].poses else tested_on,
+                                speed=col.get("speed")))
             elif "estimator" in col:
                 e = col["estimator"]
                 out.append(Cell(table, row, col["name"], estimator=e["name"], estimator_metric=e["metric"]))

@@ -212,7 +212,7 @@ def action_cnn_by_hand(c: int, h: int, w: int, base: int = 128, hidden: int = 51
     return params + c * hidden + hidden, macs + c * hidden
 
 
-def pa3d_by_hand(k: int, t: int, h: int, w: int, n: int = 8, types: tuple[str, ...] = ("global", "dilated"),
+def pa3d_by_hand(k: int, t: int, h: int, w: int, n: int = 6, types: tuple[str, ...] = ("global", "dilated"),
                  local: int = 3, d: int = 2, stream: str = "frames") -> tuple[int, int]:
     """(parameters, MACs) of PA3D without its FC, from its architecture (Sec. 3, Table 1).
 

@@ -99,13 +99,24 @@ def matrix_from_yaml(profile: dict) -> tuple[int, set[tuple], set[tuple]]:
     (dataset, concrete pose source, model, modality, sampling as the profile maps it, seed) per seed (the column's
     seed, else the table's seeds, else the profile's seeds, else its seed), and one test per clip
     count and keypoint-drop probability; tables that name the same run share it. A fused modality
-    ("joint+limb", Table 8) is tested as one run but trains one run per modality. Columns of the
-    paper's numbers only (no run, count or estimator) have no cells.
+    ("joint+limb", Table 8) or model ("pa3d+pa3d-diff") is tested as one run but trains one run per
+    modality or model. Columns of the paper's numbers only (no run, count or estimator) have no
+    cells. A leaderboard has, per model of the profile with a recipe (or per model its profile
+    entry names) and row, a main-pose joint run tested with each declared clip count, four counts
+    (parameters and MACs at two inputs) and two speeds of that run (training; the last test).
     """
     declared = read_mapping(plan.ROOT / "params" / "tables.yaml")
     cells, runs, tests = 0, set(), set()
     for name, chosen in profile["tables"].items():
-        rows, columns = chosen.get("rows", declared[name]["rows"]), declared[name]["columns"]
+        chosen = chosen or {}
+        rows, columns = chosen.get("rows", declared[name]["rows"]), declared[name].get("columns", [])
+        if "leaderboard" in declared[name]:
+            models = chosen.get("models") or [m for m, e in profile["models"].items() if "recipe" in e]
+            clips = declared[name]["leaderboard"]["clips"]
+            for model in models:
+                run = {"model": model}
+                columns = columns + [{"run": run, "clips": k} for k in clips] + [{"count": model}] * 4 + [
+                    {"run": run, "speed": "train"}, {"run": run, "speed": "test", "clips": max(clips)}]
         cells += len(rows) * len([c for c in columns if {"run", "count", "estimator"} & set(c)])
         for row, column in itertools.product(rows, [c for c in columns if "run" in c]):
             spec = column["run"]
@@ -120,7 +131,8 @@ def matrix_from_yaml(profile: dict) -> tuple[int, set[tuple], set[tuple]]:
                     return own.get(name, profile["pose_sources"].get(name, name))
                 run = (row, resolve(poses), spec["model"],
                        spec.get("modality", "joint"), chosen.get("sampling", {}).get(sampling, sampling), seed)
-                runs.update((*run[:3], modality, *run[4:]) for modality in run[3].split("+"))
+                runs.update((*run[:2], model, modality, *run[4:])
+                            for model in run[2].split("+") for modality in run[3].split("+"))
                 on = resolve(spec["test_poses"]) if "test_poses" in spec else None
                 on = None if on == run[1] else on
                 tests.add((run, column.get("clips", 1), column.get("keypoint_drop", 0), on))
@@ -255,3 +267,35 @@ def test_table8_fuses_the_joint_and_limb_runs_of_each_protocol(default: dict) ->
     chained = {**default, "datasets": {**default["datasets"], "again": {"data": "ntu60xview"}}}
     with pytest.raises(ValueError, match="with data of its own"):
         plan.data_of(chained, "again")
+
+
+def test_a_leaderboard_lists_every_model_of_the_profile_with_a_recipe(default: dict) -> None:
+    """The `models` table's columns come from the profile: a new model entry with a recipe appears
+    with no edit to params/tables.yaml; a `base:` variant only when the profile's table entry names it."""
+    wide = {**default, "models": {**default["models"], "pose-slowonly-wide": {
+        "recipe": "params/recipes/pose-slowonly.yaml", "set": {"model": {"base_channels": 16}}}}}
+    models = plan.leaderboard_models(wide, "models")
+    assert "pose-slowonly-wide" in models and "msg3d-robust" not in models and "pa3d-diff" not in models
+    columns = {c["name"] for c in plan.tables_of(wide)["models"]["columns"]}
+    assert {f"pose-slowonly-wide/{m}" for m in plan.LEADERBOARD_MEASURES} <= columns
+    cells = {c.column: c for c in plan.cells(wide, "models") if c.row == "ntu60"}
+    run = plan.Run("ntu60", "hq-gt", "pose-slowonly-wide", "joint", "uniform", 0)
+    assert cells["pose-slowonly-wide/acc_10clip"].runs == (run,) and cells["pose-slowonly-wide/acc_10clip"].clips == 10
+    assert cells["pose-slowonly-wide/train_speed"].speed_files == (f"{run.dir}/history.json",)
+    assert cells["pose-slowonly-wide/test_speed"].speed_files == (run.test_metrics(10),)
+    assert cells["pose-slowonly-wide/gmacs_paper"].count_model == "pose-slowonly-wide"
+    named = {**wide, "tables": {"models": {"models": ["msg3d-robust"]}}}
+    assert plan.leaderboard_models(named, "models") == ["msg3d-robust"]
+    with pytest.raises(ValueError, match=r"tables.models.models: \['nope'\] are not models"):
+        plan.leaderboard_models({**wide, "tables": {"models": {"models": ["nope"]}}}, "models")
+
+
+def test_a_fused_run_may_join_models(default: dict) -> None:
+    """PA3D's J u Jdiff: the late fusion of two models' runs (pa3d, pa3d-diff) on the same poses."""
+    cell = next(c for c in plan.cells(default, "pa3d") if c.column == "j_or_jdiff")
+    (fused,) = cell.runs
+    assert fused.dir == "runs/ntu60/hq-gt/pa3d+pa3d-diff_joint_uniform_s0"
+    assert [r.model for r in cell.trained_runs] == ["pa3d", "pa3d-diff"]
+    assert plan.parse_run_dir(fused.dir).members == cell.trained_runs
+    with pytest.raises(ValueError, match="joins models or modalities, not both"):
+        assert plan.Run("ntu60", "hq-gt", "pa3d+pa3d-diff", "joint+limb", "uniform", 0).members

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import struct
 from pathlib import Path
 
@@ -316,3 +317,23 @@ def test_matrices_need_distinct_cells_and_are_deterministic(tmp_path: Path) -> N
     clash = {**matrix, "GCN_HQ_HQ": {"train": "LQ", "test": "LQ"}}
     with pytest.raises(TableError, match="share the matrix cell train LQ, test LQ"):
         plot_matrices(table, clash, tmp_path / "c.png")
+
+
+def test_measured_speeds_come_from_the_runs_records(tmp_path: Path) -> None:
+    """A leaderboard's speeds: training clips over training seconds of the run's epochs, and the
+    test's own clips per second, with the hardware each record names."""
+    from posec3d import plan
+    from posec3d.tables.build import measured_speed
+
+    run = plan.Run("gym", "hq-gt", "pa3d", "joint", "uniform", 0)
+    (tmp_path / run.dir).mkdir(parents=True)
+    (tmp_path / run.dir / "history.json").write_text(json.dumps([
+        {"epoch": 1, "clips": 100, "seconds": 4.0, "machine": "cpu: X, 1 thread"},
+        {"epoch": 2, "clips": 100, "seconds": 6.0, "machine": "cpu: X, 1 thread"}]))
+    (tmp_path / run.test_metrics(10)).write_text(json.dumps({"clips_per_second": 55.5, "machine": "cpu: Y"}))
+    train = plan.Cell("models", "gym", "pa3d/train_speed", runs=(run,), speed="train")
+    test = plan.Cell("models", "gym", "pa3d/test_speed", runs=(run,), clips=10, speed="test")
+    assert measured_speed(train, tmp_path) == (20.0, "cpu: X, 1 thread")
+    assert measured_speed(test, tmp_path) == (55.5, "cpu: Y")
+    (tmp_path / run.dir / "history.json").write_text(json.dumps([{"epoch": 1, "seconds": 4.0}]))  # older record
+    assert measured_speed(train, tmp_path) == (None, "")

@@ -223,7 +223,7 @@ def test_smoke_dag_builds_the_rest_of_the_paper(smoke: Smoke) -> None:
     runs the X-Sub datasets' pose files (no data folder of their own)."""
     with open(smoke.repo / "results/claims.csv", newline="") as f:
         verdicts = {(r["table"], r["claim"].split(":")[0]) for r in csv.DictReader(f)}
-    for name in ("table3a", "table5", "table8", "cropping", "scalability", "figure3", "figure4", "figure5"):
+    for name in ("table3a", "table5", "table8", "cropping", "scalability", "figure3", "figure4", "figure5", "pa3d"):
         table = plan.tables_of(smoke.profile)[name]
         with open(smoke.repo / f"results/{name}.csv", newline="") as f:
             rows = list(csv.DictReader(f))
@@ -242,6 +242,29 @@ def test_smoke_dag_builds_the_rest_of_the_paper(smoke: Smoke) -> None:
         fused = json.loads((smoke.repo / run.test_metrics(10)).read_text())
         assert fused["inputs"] == [m.test_scores(10) for m in run.members] and fused["weights"] == [1.0, 1.0]
     assert not (smoke.repo / "data/ntu60xview").exists() and not (smoke.repo / "data/ntu120xset").exists()
+
+
+def test_smoke_dag_builds_the_model_leaderboard(smoke: Smoke) -> None:
+    """One row per model of the profile and dataset, with accuracies, counts at both inputs and
+    the speeds measured on this machine; PA3D's J u Jdiff fuses two models' tests."""
+    table = plan.tables_of(smoke.profile)["models"]
+    models = plan.leaderboard_models(smoke.profile, "models")
+    assert {"pa3d", "pose-tsn", "pose-r2plus1d", "pose-r2plus1d-light"} <= set(models)
+    with open(smoke.repo / "results/models.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["row"] for r in rows] == [f"{m}@{d}" for m in models for d in table["rows"]]
+    for row in rows:
+        assert 0.0 <= float(row["acc_1clip"]) <= 100.0 and 0.0 <= float(row["acc_10clip"]) <= 100.0, row["row"]
+        assert float(row["acc_10clip_ci_low"]) <= float(row["acc_10clip"]) <= float(row["acc_10clip_ci_high"])
+        for measure in ("params_paper", "gmacs_paper", "params_profile", "gmacs_profile", "train_speed",
+                        "test_speed"):
+            assert float(row[measure]) > 0, (row["row"], measure)
+        assert row["machine"].startswith("cpu: ") and row["run_ids"].split("/")[3].startswith(row["row"].split("@")[0])
+    assert (smoke.repo / "results/figures/models.png").stat().st_size > 0
+    assert table["title"] in (smoke.repo / "results/report.md").read_text()
+    (fused,) = next(c for c in plan.cells(smoke.profile, "pa3d") if c.column == "j_or_jdiff").runs
+    record = json.loads((smoke.repo / fused.test_metrics(10)).read_text())
+    assert record["inputs"] == [m.test_scores(10) for m in fused.members] and len(fused.members) == 2
 
 
 def test_second_invocation_runs_nothing(smoke: Smoke) -> None:

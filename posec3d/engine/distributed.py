@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 from dataclasses import dataclass
 
 import torch
@@ -32,6 +33,23 @@ class DistContext:
     def close(self) -> None:
         if self.distributed and dist.is_initialized():
             dist.destroy_process_group()
+
+
+def describe_device(device: torch.device, processes: int = 1) -> str:
+    """The hardware a timing was measured on: the GPU's name, or the CPU's model and torch's
+    threads (e.g. "cpu: AMD EPYC 7B13, 1 thread"), times the processes."""
+    if device.type == "cuda":
+        what = torch.cuda.get_device_name(device)
+    else:
+        model = platform.processor() or "cpu"
+        try:
+            with open("/proc/cpuinfo") as info:
+                model = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+        except (OSError, StopIteration):
+            pass
+        threads = torch.get_num_threads()
+        what = f"cpu: {model}, {threads} thread{'s' if threads > 1 else ''}"
+    return what if processes == 1 else f"{processes} x {what}"
 
 
 def resolve_device(name: str) -> torch.device:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
 from posec3d.config import RunConfig, from_dict
 from posec3d.engine.checkpoint import load_checkpoint
-from posec3d.engine.distributed import resolve_device
+from posec3d.engine.distributed import describe_device, resolve_device
 from posec3d.engine.evaluate import predict
 from posec3d.engine.experiment import load_experiment
 from posec3d.engine.metrics import accuracy_metrics
@@ -54,11 +55,16 @@ def test(
     workers = cfg.train.num_workers if num_workers is None else num_workers
     log.info("testing %s on %s/%s: %d videos x %d clip(s), %d loader worker(s)", model_path, poses,
              split, len(dataset), num_clips, workers)
+    start = time.perf_counter()
     scores, labels = predict(model, dataset, dev, cfg.test.batch_size, workers,
                              amp=cfg.train.amp, progress=progress)
+    seconds = time.perf_counter() - start
     frame_dirs = [c["frame_dir"] for c in dataset.clips]
     metrics = accuracy_metrics(scores, labels, exp.num_classes)
-    metrics.update(num_clips=num_clips, split=split, keypoint_drop=keypoint_drop)
+    # inference speed, on the hardware named: clips (k per video) per second, input pipeline included
+    metrics.update(num_clips=num_clips, split=split, keypoint_drop=keypoint_drop, seconds=seconds,
+                   clips_per_second=len(dataset) * num_clips / seconds if seconds > 0 else None,
+                   machine=describe_device(dev))
     log.info("top1 %.2f  mean_class_top1 %.2f  (%d clips)", metrics["top1"],
              metrics["mean_class_top1"], num_clips)
     return ClassScores(scores, labels, frame_dirs), metrics

@@ -31,11 +31,12 @@ from posec3d.engine.checkpoint import (
     prune_checkpoints,
     save_atomic,
 )
-from posec3d.engine.distributed import DistContext, init_distributed
+from posec3d.engine.distributed import DistContext, describe_device, init_distributed
 from posec3d.engine.evaluate import predict
 from posec3d.engine.experiment import Experiment, load_experiment
 from posec3d.engine.metrics import accuracy_metrics
 from posec3d.engine.schedule import build_scheduler
+from posec3d.plan import HISTORY
 
 log = logging.getLogger("posec3d.train")
 
@@ -44,7 +45,7 @@ log = logging.getLogger("posec3d.train")
 KILL_AFTER_EPOCH_ENV = "POSEC3D_KILL_AFTER_EPOCH"
 
 MODEL_FILE = "model.pt"
-HISTORY_FILE = "history.json"
+HISTORY_FILE = HISTORY  # the workflow names it (posec3d.plan)
 CHECKPOINT_DIR = "checkpoints"
 
 
@@ -204,6 +205,8 @@ def _train_epoch(net, loader, exp: Experiment, optimizer, scheduler, scaler, ctx
         "train_top1": 100.0 * correct / max(seen, 1),
         "lr": optimizer.param_groups[0]["lr"],
         "seconds": total,
+        "clips": seen * ctx.world_size,  # the training clips of every process in `seconds`
+        "machine": describe_device(ctx.device, ctx.world_size),
         "data_wait_fraction": wait / total if total else 0.0,
         "render_fraction": prep / total if total else 0.0,
     }

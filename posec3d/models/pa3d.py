@@ -128,7 +128,7 @@ class PA3D(nn.Module):
         num_classes: int,
         in_channels: int = NUM_JOINTS,
         frames: int = 8,
-        outputs: int = 8,
+        outputs: int = 6,
         types: tuple[ConvType, ...] = ("global", "dilated"),
         local_frames: int = 3,
         dilation: int = 2,

@@ -14,8 +14,6 @@ def read_names(path: str | Path) -> list[str]:
         names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"{path}: cannot read class names ({error})") from None
-    if not names:
-        raise ValueError(f"{path}: the label map names no class")
     return names
 
 

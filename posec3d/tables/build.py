@@ -36,24 +36,29 @@ def git_commit(root: Path = ROOT) -> str:
 
 
 def count_input(config: dict[str, Any], table: str, row: str, model: str,
-                at: str) -> tuple[dict[str, Any], tuple[int, ...]]:
-    """Model options and one clip's input shape for a complexity cell.
+                at: str) -> tuple[str, dict[str, Any], tuple[int, ...]]:
+    """The registered model, its options and one clip's input shape for a complexity cell.
 
     'paper': the recipe's model (paper widths, or the table's `paper_models` options: Volleyball's
-    base width 16) at the table's declared paper input;
+    base width 16) at the table's declared paper input, else the model's own paper input
+    (`default_input_shape`);
     'profile': the profile's model at the profile's input size for that dataset.
     """
+    from posec3d.models import MODELS
+
     spec = plan.tables_of(config)[table]
     if at == "paper":
-        options = {k: v for k, v in plan.recipe(config, model)["model"].items() if k != "name"}
-        return {**options, **spec.get("paper_models", {}).get(model, {})}, tuple(spec["paper_inputs"][model])
+        recipe = plan.recipe(config, model)["model"]
+        options = {k: v for k, v in recipe.items() if k != "name"}
+        shape = spec.get("paper_inputs", {}).get(model) or MODELS[recipe["name"]].default_input_shape
+        return recipe["name"], {**options, **spec.get("paper_models", {}).get(model, {})}, tuple(shape)
     run = plan.Run(row, plan.pose_source(config, "main", row), model, "joint", plan.UNIFORM, config["seed"])
     resolved = plan.run_config(config, run)
     options = {k: v for k, v in resolved["model"].items() if k != "name"}
     inp = resolved["input"]
     if "modality" in inp:  # heatmap volume: K x T x H x W
-        return options, (options.get("in_channels", 17), inp["clip_len"], *inp["size"])
-    return options, (inp["num_person"], inp["clip_len"], 17, options.get("in_channels", 3))
+        return resolved["model"]["name"], options, (options.get("in_channels", 17), inp["clip_len"], *inp["size"])
+    return resolved["model"]["name"], options, (inp["num_person"], inp["clip_len"], 17, options.get("in_channels", 3))
 
 
 def _complexity(model: str, options: dict[str, Any], shape: tuple[int, ...]) -> tuple[float, float]:
@@ -62,6 +67,23 @@ def _complexity(model: str, options: dict[str, Any], shape: tuple[int, ...]) -> 
 
     c = count(build_model(model, num_classes=60, **options), shape)
     return c.params / 1e6, c.macs / 1e9
+
+
+def measured_speed(cell: plan.Cell, root: Path) -> tuple[float | None, str]:
+    """A speed cell's clips per second (mean over its runs) and the hardware that measured it:
+    training clips over training seconds from each run's history, or its test's own timing."""
+    speeds, machines = [], set()
+    for path in cell.speed_files:
+        record = json.loads((root / path).read_text())
+        if cell.speed == "train":
+            clips, seconds = sum(e.get("clips", 0) for e in record), sum(e["seconds"] for e in record)
+            speeds.append(clips / seconds if clips and seconds > 0 else None)
+            machines.update(e["machine"] for e in record if "machine" in e)
+        else:
+            speeds.append(record.get("clips_per_second"))
+            machines.update([record["machine"]] if "machine" in record else [])
+    known = [v for v in speeds if v is not None]
+    return (sum(known) / len(known) if len(known) == len(speeds) and known else None), "; ".join(sorted(machines))
 
 
 def build_table(config: dict[str, Any], name: str, root: Path = ROOT) -> tuple[Table, list[str]]:
@@ -84,8 +106,8 @@ def build_table_and_bins(config: dict[str, Any], name: str,
     dataset_of = {key: b.dataset for b in bins for key in b.rows} or {row: row for row in rows}
     figure = spec.get("figure", {})
     x = figure.get("x") if figure.get("kind") == "curves" else None  # the column field on the x axis
-    columns = [Column(c["name"], c["label"], c["unit"], c.get("group", ""), interval="run" in c,
-                      x=float(c[x]) if x in c else None)
+    columns = [Column(c["name"], c["label"], c["unit"], c.get("group", ""),
+                      interval="run" in c and "speed" not in c, x=float(c[x]) if x in c else None)
                for c in spec["columns"]]
     if bins:
         columns.append(Column(CLIPS_COLUMN, "Clips", "clips"))
@@ -97,8 +119,12 @@ def build_table_and_bins(config: dict[str, Any], name: str,
     runs_of_row: dict[str, set[str]] = {row: set() for row in rows}
     counted: dict[tuple[str, str], tuple[float, float]] = {}
     unit = {c["name"]: c["unit"] for c in spec["columns"]}
+    machines: dict[str, set[str]] = {row: set() for row in rows}
     for cell in plan.cells(config, name):
-        if cell.runs:
+        if cell.speed is not None:
+            ours[(cell.row, cell.column)], machine = measured_speed(cell, root)
+            machines[cell.row].update([machine] if machine else [])
+        elif cell.runs:
             metric = config["datasets"][cell.row]["metric"]
             predictions = load_predictions(cell, root)
             if cell.row in bins_of:
@@ -117,10 +143,10 @@ def build_table_and_bins(config: dict[str, Any], name: str,
             metrics = json.loads((root / plan.estimator_files(cell.estimator)["metrics"]).read_text())
             ours[(cell.row, cell.column)] = metrics[cell.estimator_metric]
         else:
-            options, shape = count_input(config, name, cell.row, cell.count_model, cell.count_at)
-            key = (cell.count_model, json.dumps([options, shape], sort_keys=True))
+            model, options, shape = count_input(config, name, cell.row, cell.count_model, cell.count_at)
+            key = (model, json.dumps([options, shape], sort_keys=True))
             if key not in counted:
-                counted[key] = _complexity(cell.count_model, options, shape)
+                counted[key] = _complexity(model, options, shape)
             params, gmacs = counted[key]
             ours[(cell.row, cell.column)] = params if unit[cell.column] == "M" else gmacs
     commit = git_commit(root)
@@ -132,6 +158,7 @@ def build_table_and_bins(config: dict[str, Any], name: str,
             "metric": config["datasets"][dataset_of[row]]["metric"],
             "run_ids": ";".join(sorted(runs_of_row[row])),
             "mlflow_run_ids": ";".join(mlflow_ids(root, sorted(runs_of_row[row]))),
+            **({"machine": "; ".join(sorted(machines[row]))} if machines[row] else {}),
         }
         for row in rows
     }

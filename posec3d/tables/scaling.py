@@ -59,7 +59,7 @@ def paper_input_config(config: dict[str, Any], table: str, model: str, persons: 
 def macs_by_persons(config: dict[str, Any], table: str, model: str, persons: list[int]) -> list[float]:
     """GMACs of one clip (FC left out) with each number of persons, the model at the paper's size."""
     row = plan.tables_of(config)[table]["rows"][0]
-    options, _ = count_input(config, table, row, model, "paper")
+    _, options, _ = count_input(config, table, row, model, "paper")
     coordinates = MODELS[model].input_kind == "coordinates"  # a GCN is built for its number of persons
     net = None if coordinates else build_model(model, num_classes=8, **options)
     out = []

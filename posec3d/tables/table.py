@@ -43,6 +43,7 @@ UNITS: dict[str, Unit] = {
     "G": Unit(3, 1, "GMACs"),
     "": Unit(3, 3, "value"),  # dimensionless, e.g. COCO AP in Table 3b
     "clips": Unit(0, 0, "validation clips", integer=True),  # Figure 4's clips per length bin
+    "clips/s": Unit(1, 1, "clips per second"),  # a leaderboard's measured training and test speed
 }
 
 # The provenance keys summarised in Markdown, with their display names.

@@ -31,7 +31,7 @@ wildcard_constraints:
     dataset=r"[a-z0-9]+",
     source=r"[a-z0-9-]+",
     run=r"[a-z0-9-]+_(joint|limb)_[a-z0-9]+_s\d+",
-    fused=r"[a-z0-9-]+_(joint|limb)(\+(joint|limb))+_[a-z0-9]+_s\d+",
+    fused=r"([a-z0-9-]+_(joint|limb)(\+(joint|limb))+|[a-z0-9-]+(\+[a-z0-9-]+)+_(joint|limb))_[a-z0-9]+_s\d+",
     test=r"test_\d+clip[a-z0-9._-]*",
     clips=r"\d+",
     drop=r"0?\.\d+|1",
@@ -205,9 +205,10 @@ def keypoint_drop_option(wildcards):
 
 def table_inputs(wildcards):
     """Test class scores (values and intervals) and tracking records of every run behind a table,
-    and the evaluations of its estimators."""
+    the evaluations of its estimators, and the training histories and test metrics whose timings
+    a leaderboard reports."""
     cells = plan.cells(config, wildcards.table)
-    tests = sorted({f for c in cells for f in c.scores_files})
+    tests = sorted({f for c in cells for f in c.scores_files + c.speed_files})
     tracking = sorted({r.tracking_file for c in cells for r in c.trained_runs})
     estimators = sorted({plan.estimator_files(c.estimator)["metrics"] for c in cells if c.estimator})
     return tests + tracking + estimators + clip_lengths_inputs(wildcards.table)
