@@ -2,7 +2,7 @@
 validation, the DVC round trip between two clones, and the workstation and SLURM profiles.
 
 Real Snakemake, DVC and MLflow on a copy of the project (its working tree, committed into a fresh
-git repository). The smoke DAG runs once per session (201 jobs for the tables, the claims and the
+git repository). The smoke DAG runs once per session (282 jobs for the tables, the claims and the
 report); every other test is a dry run, a no-op run or a
 DVC transfer on top of it.
 """
