@@ -126,13 +126,19 @@ def mmcv_style_macs(model: nn.Module, shape: tuple[int, ...]) -> int:
 def pose_slowonly_by_hand(
     k: int, t: int, h: int, w: int, base: int = 32, blocks: tuple[int, ...] = (4, 6, 3),
     inflate: tuple[bool, ...] = (False, True, True), t_strides: tuple[int, ...] = (1, 1, 2), s_stride: int = 2,
+    mid_width: str | None = None,
 ) -> tuple[int, int]:
-    """(parameters, MACs) of Pose-SlowOnly without its FC on a K x T x H x W volume, from its architecture.
+    """(parameters, MACs) of Pose-SlowOnly without its FC on a K x T x H x W volume, from its architecture
+    (with `mid_width`, of the (2+1)D Pose-CNN on Pose-SlowOnly's layout).
 
     Sum over convs of k_t*k_h*k_w*c_in*c_out (no bias) plus 2*c_out for the BN after each, and
     k_t*k_h*k_w*c_in*c_out MACs per output position. Stem 1x7x7 to `base`; stage i has `blocks[i]`
     bottlenecks (1x1 or 3x1x1, 1x3x3, 1x1x1 to 4x its width base*2^i); the first block of each stage
     strides its 1x3x3 conv and has a 1x1x1 projection shortcut with the same stride.
+    (2+1)D: each bottleneck is 1x1x1, then 1x3x3 (stride s) alone or, in an inflated stage,
+    factorised: 1x3x3 to M channels (spatial stride), BN, ReLU, 3x1x1 back (temporal stride), BN;
+    then 1x1x1 to 4x. M = floor(3 * 9 * c * c / (9c + 3c)) = floor(9c / 4) for "matched" (R(2+1)D's
+    parameter match to a 3x3x3 convolution of c to c channels), c for "light".
     """
     params = macs = 0
 
@@ -149,46 +155,16 @@ def pose_slowonly_by_hand(
         for b in range(n):
             ts, ss = (t_strides[i], s_stride) if b == 0 else (1, 1)
             t_out, h_out, w_out = -(-t // ts), -(-h // ss), -(-w // ss)
-            conv(c, width, (3 if inflate[i] else 1, 1, 1), t * h * w)
-            conv(width, width, (1, 3, 3), t_out * h_out * w_out)
-            conv(width, 4 * width, (1, 1, 1), t_out * h_out * w_out)
-            if b == 0:
-                conv(c, 4 * width, (1, 1, 1), t_out * h_out * w_out)
-            c, t, h, w = 4 * width, t_out, h_out, w_out
-    return params, macs
-
-
-def pose_r2plus1d_by_hand(k: int, t: int, h: int, w: int, base: int = 32, blocks: tuple[int, ...] = (4, 6, 3),
-                          inflate: tuple[bool, ...] = (False, True, True), t_strides: tuple[int, ...] = (1, 1, 2),
-                          mid_width: str = "matched") -> tuple[int, int]:
-    """(parameters, MACs) of the (2+1)D Pose-CNN without its FC, from its architecture.
-
-    As `pose_slowonly_by_hand`, but each bottleneck is 1x1x1, then 1x3x3 (stride s) alone or, in an
-    inflated stage, factorised: 1x3x3 to M channels (stride s), BN, ReLU, 3x1x1 back (temporal
-    stride), BN; then 1x1x1 to 4x. M = floor(3 * 9 * c * c / (9c + 3c)) = floor(9c / 4) for
-    "matched" (R(2+1)D's parameter match to a 3x3x3 convolution of c to c channels), c for "light".
-    """
-    params = macs = 0
-
-    def conv(c_in: int, c_out: int, kernel: tuple[int, int, int], positions: int) -> None:
-        nonlocal params, macs
-        weights = math.prod(kernel) * c_in * c_out
-        params += weights + 2 * c_out
-        macs += weights * positions
-
-    conv(k, base, (1, 7, 7), t * h * w)
-    c = base
-    for i, n in enumerate(blocks):
-        width = base * 2**i
-        for b in range(n):
-            ts, ss = (t_strides[i], 2) if b == 0 else (1, 1)
-            h_out, w_out, t_out = -(-h // ss), -(-w // ss), -(-t // ts)
-            conv(c, width, (1, 1, 1), t * h * w)
-            if inflate[i]:
+            if mid_width is None:
+                conv(c, width, (3 if inflate[i] else 1, 1, 1), t * h * w)
+                conv(width, width, (1, 3, 3), t_out * h_out * w_out)
+            elif inflate[i]:
                 mid = 9 * width // 4 if mid_width == "matched" else width
+                conv(c, width, (1, 1, 1), t * h * w)
                 conv(width, mid, (1, 3, 3), t * h_out * w_out)
                 conv(mid, width, (3, 1, 1), t_out * h_out * w_out)
             else:
+                conv(c, width, (1, 1, 1), t * h * w)
                 conv(width, width, (1, 3, 3), t_out * h_out * w_out)
             conv(width, 4 * width, (1, 1, 1), t_out * h_out * w_out)
             if b == 0:
@@ -388,7 +364,7 @@ def test_pose_slowonly_rejects_wrong_input_with_its_shape() -> None:
 @pytest.mark.parametrize("shape", [(NUM_JOINTS, 32, 56, 56), (NUM_JOINTS, 48, 56, 56), (NUM_LIMBS, 8, 32, 32)])
 def test_pose_r2plus1d_count_matches_its_architecture(mid_width: str, shape: tuple[int, ...]) -> None:
     c = count(build_model("pose-r2plus1d", NUM_CLASSES, in_channels=shape[0], mid_width=mid_width), shape)
-    assert (c.params, c.macs) == pose_r2plus1d_by_hand(*shape, mid_width=mid_width)
+    assert (c.params, c.macs) == pose_slowonly_by_hand(*shape, mid_width=mid_width)
 
 
 def test_pose_r2plus1d_factorises_each_3d_convolution() -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import torch
 from torch import nn
 
 from posec3d.models import register_model
@@ -36,38 +35,24 @@ def factorised_width(c_in: int, c_out: int, t: int, k: int, mid_width: MidWidth)
     return (t * k * k * c_in * c_out) // (k * k * c_in + t * c_out)
 
 
-class Bottleneck2Plus1d(nn.Module):
-    """A bottleneck whose t x 3 x 3 convolution is factorised: 1x1x1, (1x3x3, BN, ReLU, t x1x1), 1x1x1.
-
-    The spatial stride sits on the 1x3x3 convolution, the temporal stride on the t x 1 x 1 one.
-    """
-
-    expansion = Bottleneck3d.expansion
+class Bottleneck2Plus1d(Bottleneck3d):
+    """Pose-SlowOnly's bottleneck with its temporal kernel in the 3x3 convolution, factorised:
+    1x1x1, then (1x3x3, BN, ReLU, 3x1x1) where inflated (1x3x3 alone elsewhere), then 1x1x1. The
+    spatial stride sits on the 1x3x3 convolution, the temporal stride on the 3x1x1 one."""
 
     def __init__(self, in_channels: int, planes: int, temporal_stride: int = 1, spatial_stride: int = 1,
-                 temporal_kernel: int = 1, mid_width: MidWidth = "matched") -> None:
-        super().__init__()
-        out_channels = planes * self.expansion
-        self.conv1 = _conv_bn(in_channels, planes, (1, 1, 1))
-        if temporal_kernel > 1:
-            mid = factorised_width(planes, planes, temporal_kernel, 3, mid_width)
-            self.conv2 = nn.Sequential(
-                *_conv_bn(planes, mid, (1, 3, 3), stride=(1, spatial_stride, spatial_stride)),
-                *_conv_bn(mid, planes, (temporal_kernel, 1, 1), stride=(temporal_stride, 1, 1)))
-        else:
-            self.conv2 = _conv_bn(planes, planes, (1, 3, 3), stride=(temporal_stride, spatial_stride, spatial_stride))
-        self.conv3 = _conv_bn(planes, out_channels, (1, 1, 1), relu=False)
-        stride = (temporal_stride, spatial_stride, spatial_stride)
-        self.downsample = (
-            _conv_bn(in_channels, out_channels, (1, 1, 1), stride=stride, relu=False)
-            if in_channels != out_channels or stride != (1, 1, 1)
-            else None
-        )
-        self.relu = nn.ReLU(inplace=True)
+                 inflate: bool = False, mid_width: MidWidth = "matched") -> None:
+        self.mid_width = mid_width
+        super().__init__(in_channels, planes, temporal_stride, spatial_stride, inflate)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        return self.relu(self.conv3(self.conv2(self.conv1(x))) + identity)
+    def _convs(self, in_channels: int, planes: int, stride: tuple[int, int, int],
+               inflate: bool) -> tuple[nn.Module, nn.Module]:
+        conv1 = _conv_bn(in_channels, planes, (1, 1, 1))
+        if not inflate:
+            return conv1, _conv_bn(planes, planes, (1, 3, 3), stride=stride)
+        mid = factorised_width(planes, planes, 3, 3, self.mid_width)
+        return conv1, nn.Sequential(*_conv_bn(planes, mid, (1, 3, 3), stride=(1, *stride[1:])),
+                                    *_conv_bn(mid, planes, (3, 1, 1), stride=(stride[0], 1, 1)))
 
 
 @register_model("pose-r2plus1d")
@@ -97,5 +82,4 @@ class PoseR2Plus1D(PoseSlowOnly):
 
     def _block(self, in_channels: int, planes: int, temporal_stride: int, spatial_stride: int,
                inflate: bool) -> nn.Module:
-        return Bottleneck2Plus1d(in_channels, planes, temporal_stride, spatial_stride,
-                                 temporal_kernel=3 if inflate else 1, mid_width=self.mid_width)
+        return Bottleneck2Plus1d(in_channels, planes, temporal_stride, spatial_stride, inflate, self.mid_width)

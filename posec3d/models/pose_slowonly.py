@@ -68,8 +68,7 @@ class Bottleneck3d(nn.Module):
         super().__init__()
         out_channels = planes * self.expansion
         stride = (temporal_stride, spatial_stride, spatial_stride)
-        self.conv1 = _conv_bn(in_channels, planes, (3, 1, 1) if inflate else (1, 1, 1))
-        self.conv2 = _conv_bn(planes, planes, (1, 3, 3), stride=stride)
+        self.conv1, self.conv2 = self._convs(in_channels, planes, stride, inflate)
         self.conv3 = _conv_bn(planes, out_channels, (1, 1, 1), relu=False)
         self.downsample = (
             _conv_bn(in_channels, out_channels, (1, 1, 1), stride=stride, relu=False)
@@ -77,6 +76,12 @@ class Bottleneck3d(nn.Module):
             else None
         )
         self.relu = nn.ReLU(inplace=True)
+
+    def _convs(self, in_channels: int, planes: int, stride: tuple[int, int, int],
+               inflate: bool) -> tuple[nn.Module, nn.Module]:
+        """conv1 (3x1x1 where inflated, else 1x1x1) and the strided 1x3x3 conv2."""
+        return (_conv_bn(in_channels, planes, (3, 1, 1) if inflate else (1, 1, 1)),
+                _conv_bn(planes, planes, (1, 3, 3), stride=stride))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         identity = x if self.downsample is None else self.downsample(x)
