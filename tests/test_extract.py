@@ -361,3 +361,36 @@ def test_streaming_in_small_chunks_gives_the_same_poses(world: dict, listed: dic
     for a, b in zip(whole["annotations"], small["annotations"], strict=True):
         np.testing.assert_array_equal(a["box"], b["box"])
         np.testing.assert_allclose(a["keypoint"], b["keypoint"], atol=1e-2)
+
+
+def test_tracks_forget_their_history_without_changing_a_result() -> None:
+    """mmdet's ByteTracker keeps every frame of a live track; ours keeps the last few, so memory
+    does not grow with a video's length, and links every detection exactly as the untrimmed one."""
+    from mmdet.structures import DetDataSample
+    from mmengine.structures import InstanceData
+
+    from posec3d.extract import tracking
+
+    rng = np.random.default_rng(0)
+    steps = 80
+    walkers = [_walker(60 * i, 1.0 + 0.5 * i, steps) for i in range(3)]  # never on top of each other
+    frames = []
+    for t in range(steps):
+        noise = rng.uniform(0, 200, (4, 2)).astype(np.float32)
+        boxes = [w[t] for w in walkers if rng.random() > 0.1] + [np.concatenate([n, n + 30]) for n in noise]
+        frames.append((np.stack(boxes).astype(np.float32), rng.uniform(0.3, 1.0, len(boxes)).astype(np.float32)))
+    trimmed = tracking.link(frames, score_thr=0.5)
+    untrimmed, tracker = [], tracking._tracker(0.5, 30)
+    for frame_id, (boxes, scores) in enumerate(frames):  # mmdet's tracker as it is, memo and all
+        sample = DetDataSample(metainfo=dict(frame_id=frame_id))
+        sample.pred_instances = InstanceData(bboxes=torch.as_tensor(boxes), scores=torch.as_tensor(scores),
+                                             labels=torch.zeros(len(scores), dtype=torch.long))
+        result = tracker.track(sample)
+        untrimmed.append({int(i): int(np.flatnonzero((boxes == b).all(axis=1))[0])
+                          for i, b in zip(result.instances_id.tolist(), result.bboxes.numpy())})
+    assert trimmed == untrimmed
+    assert max(len(track["bboxes"]) for track in tracker.tracks.values()) > tracker.num_tentatives
+    short = tracking._tracker(0.5, 30)
+    for frame_id, (boxes, scores) in enumerate(frames):
+        tracking._step(short, frame_id, boxes, scores)
+    assert max(len(track["bboxes"]) for track in short.tracks.values()) <= short.num_tentatives
