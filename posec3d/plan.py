@@ -172,10 +172,10 @@ BOARD = "/"  # joins a model and a measure in a leaderboard's declared column na
 
 def leaderboard_models(config: dict[str, Any], table: str) -> list[str]:
     """The models of a leaderboard: the profile table entry's `models`, else every model entry of
-    the profile with a recipe of its own (a registered model with a recipe and a profile entry
-    appears with no edit to any declaration; `base:` variants only when named)."""
+    the profile with a recipe of its own, by name (a registered model with a recipe and a profile
+    entry appears with no edit to any declaration; `base:` variants only when named)."""
     entry = config.get("tables", {}).get(table) or {}
-    models = entry.get("models") or [name for name, spec in config["models"].items() if "recipe" in spec]
+    models = entry.get("models") or sorted(name for name, spec in config["models"].items() if "recipe" in spec)
     unknown = [m for m in models if m not in config["models"]]
     if unknown:
         raise ValueError(f"tables.{table}.models: {unknown} are not models of this profile: {sorted(config['models'])}")
