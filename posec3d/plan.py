@@ -264,6 +264,18 @@ def runs(config: dict[str, Any], tables: list[str] | None = None) -> list[Run]:
     return sorted({run for t in names for c in cells(config, t) for run in c.trained_runs})
 
 
+def tracked_clips(config: dict[str, Any], run: Run) -> list[int]:
+    """The k-clip tests the profile's paper tables ask of `run` on its own clean poses: its MLflow
+    record logs them. Table 5's keypoint-drop and Figure 5's cross-pose tests are inputs of their
+    tables only (whose MLflow records hold their cells), so that building Table 4 does not train
+    the estimators and extract the poses those tests need; so are a leaderboard's tests (MS-G3D's
+    10-clip), so that Table 4 runs no test it does not show."""
+    tables = tables_of(config)
+    papers = [t for t in tables if "leaderboard" not in tables[t]]
+    return sorted({c.clips for t in papers for c in cells(config, t)
+                   if run in c.trained_runs and not c.keypoint_drop and c.test_poses is None})
+
+
 def sampling_input(sampling: str) -> dict[str, Any]:
     """The input settings of a sampling name: 'uniform' or 'stride<N>'."""
     if sampling == UNIFORM:

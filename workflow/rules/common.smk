@@ -188,15 +188,9 @@ def train_threads():
 
 
 def tests_of_run(wildcards):
-    """The k-clip tests (metrics and scores) the profile's paper tables ask of this run on its own
-    clean poses: its MLflow record logs them. Table 5's keypoint-drop and Figure 5's cross-pose
-    tests are inputs of their tables only (whose MLflow records hold their cells), so that building
-    Table 4 does not train the estimators and extract the poses those tests need; so are a
-    leaderboard's tests (MS-G3D's 10-clip), so that Table 4 runs no test it does not show."""
+    """The test metrics and scores this run's MLflow record logs (`plan.tracked_clips`)."""
     run = run_of(wildcards)
-    papers = [t for t in TABLES if "leaderboard" not in plan.tables_of(config)[t]]
-    clips = sorted({c.clips for t in papers for c in plan.cells(config, t)
-                    if run in c.trained_runs and not c.keypoint_drop and c.test_poses is None})
+    clips = plan.tracked_clips(config, run)
     return [run.test_metrics(k) for k in clips] + [run.test_scores(k) for k in clips]
 
 
