@@ -159,7 +159,12 @@ def tables_of(config: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"table {name}: rows {unknown} are not datasets of this profile")
         out[name] = {**declared[name], "rows": rows}
         if "leaderboard" in declared[name]:
-            out[name]["columns"] = leaderboard_columns(leaderboard_models(config, name), declared[name]["leaderboard"])
+            board = declared[name]["leaderboard"]
+            source = board.get("paper_from")
+            if source is not None and source not in declared:
+                raise ValueError(f"table {name}: paper_from names {source!r}, not a declared table")
+            paper = leaderboard_paper(declared[source]) if source else {}
+            out[name]["columns"] = leaderboard_columns(leaderboard_models(config, name), board, paper)
     return out
 
 
@@ -182,10 +187,29 @@ def leaderboard_models(config: dict[str, Any], table: str) -> list[str]:
     return list(models)
 
 
-def leaderboard_columns(models: list[str], board: dict[str, Any]) -> list[dict[str, Any]]:
+def leaderboard_paper(table: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """A paper table's values as leaderboard cells (`model/measure` -> {dataset: value}): its
+    columns of a model's main-pose joint run (accuracy with k clips) and its counts at the paper's
+    input (parameters in M, multiply-adds in G). Table 4's, beside Pose-SlowOnly's and MS-G3D's rows."""
+    out = {}
+    for column in table["columns"]:
+        run, counted = column.get("run", {}), column.get("count", {})
+        if "paper" not in column:
+            continue
+        if run and run.get("modality", "joint") == "joint" and run.get("poses") == "main":
+            out[f"{run['model']}{BOARD}acc_{column['clips']}clip"] = column["paper"]
+        elif counted.get("at") == "paper":
+            measure = {"M": "params", "G": "gmacs"}[column["unit"]]
+            out[f"{counted['model']}{BOARD}{measure}_paper"] = column["paper"]
+    return out
+
+
+def leaderboard_columns(models: list[str], board: dict[str, Any],
+                        paper: dict[str, dict[str, float]] | None = None) -> list[dict[str, Any]]:
     """The declared columns behind a leaderboard: per model, its main-pose joint run tested with
     each of `board["clips"]` clips, its parameters and multiply-adds at the paper's and at the
-    profile's input, and that run's training and (most-clip) test speed."""
+    profile's input, and that run's training and (most-clip) test speed; with the `paper` values
+    (leaderboard_paper) of the cells that have them."""
     clips = sorted(int(k) for k in board.get("clips", [1, 10]))
     columns = []
     for model in models:
@@ -203,6 +227,9 @@ def leaderboard_columns(models: list[str], board: dict[str, Any]) -> list[dict[s
                      "unit": "clips/s", "speed": "train", "run": run},
                     {"name": f"{model}{BOARD}test_speed", "label": f"test, {clips[-1]}-clip", "group": model,
                      "unit": "clips/s", "speed": "test", "clips": clips[-1], "run": run}]
+    for column in columns:
+        if column["name"] in (paper or {}):
+            column["paper"] = paper[column["name"]]
     return columns
 
 

@@ -290,6 +290,20 @@ def test_a_leaderboard_lists_every_model_of_the_profile_with_a_recipe(default: d
         plan.leaderboard_models({**wide, "tables": {"models": {"models": ["nope"]}}}, "models")
 
 
+def test_a_leaderboard_shows_table_4s_paper_values_beside_its_models_rows(default: dict) -> None:
+    """`paper_from: table4`: each of Table 4's paper values lands on the leaderboard cell of the same
+    model and measure; models Table 4 does not have get none."""
+    declared = {c["name"]: c for c in plan.load_tables()["table4"]["columns"]}
+    columns = {c["name"]: c for c in plan.tables_of(default)["models"]["columns"]}
+    assert columns["pose-slowonly/acc_1clip"]["paper"] == declared["cnn_1clip"]["paper"]
+    assert columns["pose-slowonly/acc_10clip"]["paper"] == declared["cnn_10clip"]["paper"]
+    assert columns["msg3d/acc_1clip"]["paper"] == declared["gcn_acc"]["paper"]
+    assert columns["msg3d/gmacs_paper"]["paper"] == declared["gcn_flops"]["paper"]
+    assert columns["pose-slowonly/params_paper"]["paper"] == declared["cnn_params"]["paper"]
+    assert "paper" not in columns["msg3d/acc_10clip"] and "paper" not in columns["msg3d/params_profile"]
+    assert not [name for name, c in columns.items() if "paper" in c and name.split("/")[0] not in ("msg3d", "pose-slowonly")]
+
+
 def test_a_fused_run_may_join_models(default: dict) -> None:
     """PA3D's J u Jdiff: the late fusion of two models' runs (pa3d, pa3d-diff) on the same poses."""
     cell = next(c for c in plan.cells(default, "pa3d") if c.column == "j_or_jdiff")
