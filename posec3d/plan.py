@@ -17,6 +17,7 @@ from typing import Any
 
 from posec3d.config import merge, read_mapping
 from posec3d.extract import BOX_SOURCES, DETECTOR_BOXES
+from posec3d.skeleton import MODALITY_CHANNELS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -360,7 +361,11 @@ def run_config(config: dict[str, Any], run: Run) -> dict[str, Any]:
         "data": {"train_split": dataset["splits"]["train"], "val_split": dataset["splits"]["val"]},
     })
     if "modality" in resolved["input"]:  # heatmap-volume input (recipes of 3D-CNNs name it)
-        resolved = merge(resolved, {"input": {"modality": run.modality, **sampling_input(run.sampling)}})
+        if run.modality not in MODALITY_CHANNELS:
+            raise ValueError(f"run {run.dir}: modality must be one of {sorted(MODALITY_CHANNELS)}, "
+                             f"got {run.modality!r}")
+        resolved = merge(resolved, {"input": {"modality": run.modality, **sampling_input(run.sampling)},
+                                    "model": {"in_channels": MODALITY_CHANNELS[run.modality]}})
         extracted = extraction(config, run.poses)
         if extracted is not None and extracted.heatmaps:  # Table 3d: the estimator's own heatmaps
             resolved = merge(resolved, {"input": {"source": "heatmaps"}})

@@ -120,6 +120,24 @@ def test_heatmaps_equal_generate_pose_target_inside_its_windows(modality, person
     assert theirs.max() > 0.5  # and the comparison is not between blank canvases
 
 
+def test_stacked_volumes_are_joints_then_limbs_where_generate_pose_target_overlays_them():
+    """J (+) L (modality joint-limb): ours stacks our joint maps, then our limb maps, each exactly
+    our single-modality volume. mmaction2 asked for both (with_kp and with_limb, as pyskl's code)
+    sizes its output for both but draws each limb into the joint channel of the limb's index
+    (`arr[i]`), over that joint's map, and leaves the limb channels empty: not a reference here."""
+    kp, score = _poses(np.random.default_rng(8), 3, 2, 4)
+    cfg = VolumeConfig(modality="joint-limb", size=SIZE)
+    ours = render(torch.from_numpy(kp)[:, None], torch.from_numpy(score)[:, None], cfg).numpy()
+    assert ours.shape[1] == cfg.channels == NUM_JOINTS + len(LIMBS)
+    np.testing.assert_array_equal(ours, np.concatenate([_ours(kp, score, m) for m in ("joint", "limb")], axis=1))
+    both = GeneratePoseTarget(with_kp=True, with_limb=True)
+    theirs = np.stack([both.transform({"keypoint": kp[i], "keypoint_score": score[i], "img_shape": SIZE})["imgs"]
+                       for i in range(len(kp))]).transpose(0, 2, 1, 3, 4)
+    assert theirs.shape == ours.shape and not theirs[:, NUM_JOINTS:].any()
+    overlaid = np.maximum(_mmaction(kp, score, "joint"), _mmaction(kp, score, "limb"))
+    np.testing.assert_array_equal(theirs[:, :NUM_JOINTS], overlaid)
+
+
 @pytest.mark.parametrize("modality", ["joint", "limb"])
 def test_persons_are_summed_where_mmaction2_takes_their_maximum(modality):
     """The paper's sum (our default) is the sum of mmaction2's one-person maps, up to their tails."""

@@ -22,7 +22,7 @@ from posec3d.config import ConfigError, read_mapping
 from posec3d.models import MODELS, build_model, register_model
 from posec3d.models.graph import adjacency, hop_distance, multiscale_adjacency, normalize, window_graph
 from posec3d.models.msg3d import MultiScaleGCN
-from posec3d.skeleton import BONES, JOINTS, NUM_JOINTS, NUM_LIMBS
+from posec3d.skeleton import BONES, JOINTS, MODALITY_CHANNELS, NUM_JOINTS, NUM_LIMBS
 
 NUM_CLASSES = 5
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,19 +189,20 @@ def action_cnn_by_hand(c: int, h: int, w: int, base: int = 128, hidden: int = 51
 
 
 def pa3d_by_hand(k: int, t: int, h: int, w: int, n: int = 6, types: tuple[str, ...] = ("global", "dilated"),
-                 local: int = 3, d: int = 2, stream: str = "frames") -> tuple[int, int]:
+                 local: int = 3, d: int = 2, stream: str = "frames", modalities: int = 1) -> tuple[int, int]:
     """(parameters, MACs) of PA3D without its FC, from its architecture (Sec. 3, Table 1).
 
     Per stream (frames: T, difference: T - 1 frames) and per type, N filters of T (global), `local`
-    (local) or T // d taps (dilated), no bias, applied at 1, T - local + 1 or T - d (T // d - 1)
-    temporal positions of every channel's H x W maps; then the action CNN on all the maps.
+    (local) or T // d taps (dilated), no bias, one bank per stacked modality, applied at 1,
+    T - local + 1 or T - d (T // d - 1) temporal positions of every channel's H x W maps; then the
+    action CNN on all the maps.
     """
     params = macs = maps = 0
     for frames in {"frames": [t], "difference": [t - 1], "both": [t, t - 1]}[stream]:
         for kind in types:
             taps, positions = {"global": (frames, 1), "local": (local, frames - local + 1),
                                "dilated": (frames // d, frames - d * (frames // d - 1))}[kind]
-            params += n * taps
+            params += modalities * n * taps
             macs += n * taps * positions * k * h * w
             maps += n * positions
     action = action_cnn_by_hand(k * maps, h, w)
@@ -429,11 +430,30 @@ def test_pa3d_temporal_pose_convolution_is_the_papers_semantic_convolution(types
 
 @pytest.mark.parametrize("stream", ["frames", "difference", "both"])
 @pytest.mark.parametrize("types", [("global", "dilated"), ("global", "local", "dilated")])
-def test_pa3d_count_matches_its_architecture(stream: str, types: tuple[str, ...]) -> None:
-    shape = (NUM_JOINTS, 8, 56, 56)
-    model = build_model("pa3d", NUM_CLASSES, stream=stream, types=types)
+@pytest.mark.parametrize("modalities", [1, 2])
+def test_pa3d_count_matches_its_architecture(stream: str, types: tuple[str, ...], modalities: int) -> None:
+    shape = (MODALITY_CHANNELS["joint-limb" if modalities == 2 else "joint"], 8, 56, 56)
+    model = build_model("pa3d", NUM_CLASSES, in_channels=shape[0], stream=stream, types=types, modalities=modalities)
     c = count(model, shape)
-    assert (c.params, c.macs) == pa3d_by_hand(*shape, stream=stream, types=types)
+    assert (c.params, c.macs) == pa3d_by_hand(*shape, stream=stream, types=types, modalities=modalities)
+
+
+def test_pa3d_stacked_modalities_each_have_their_own_temporal_pose_convolution() -> None:
+    """J (+) L: the joint-limb volume's halves go through their own semantic convolutions, and the
+    action CNN sees the joint maps, then the limb maps; one modality alone is a different model."""
+    model = build_model("pa3d", NUM_CLASSES, in_channels=2 * NUM_JOINTS, modalities=2, stream="both",
+                        base_channels=8, hidden=16).eval()
+    joints, limbs = torch.rand(2, NUM_JOINTS, 8, 16, 16), torch.rand(2, NUM_LIMBS, 8, 16, 16)
+    seen = []
+    model.action.register_forward_hook(lambda module, args, out: seen.append(args[0]))
+    model(torch.cat([joints, limbs], dim=1))
+    diff = [v[:, :, 1:] - v[:, :, :-1] for v in (joints, limbs)]
+    want = torch.cat([model.temporal[0](joints), model.temporal_diff[0](diff[0]),
+                      model.temporal[1](limbs), model.temporal_diff[1](diff[1])], dim=1)
+    torch.testing.assert_close(seen[0], want, rtol=0, atol=0)
+    assert not torch.equal(model.temporal[0].convs["global"].weight, model.temporal[1].convs["global"].weight)
+    with pytest.raises(ValueError, match="17 input channels do not split into 2 modalities"):
+        build_model("pa3d", NUM_CLASSES, modalities=2)
 
 
 def test_pa3d_difference_stream_is_the_temporal_difference() -> None:
@@ -441,7 +461,7 @@ def test_pa3d_difference_stream_is_the_temporal_difference() -> None:
     stream sees nothing; "both" concatenates J's and Jdiff's maps (J (+) Jdiff)."""
     model = build_model("pa3d", NUM_CLASSES, stream="both", base_channels=8, hidden=16).eval()
     still = torch.rand(1, NUM_JOINTS, 1, 16, 16).expand(1, NUM_JOINTS, 8, 16, 16).contiguous()
-    assert not model.temporal_diff(still[:, :, 1:] - still[:, :, :-1]).any()
+    assert not model.temporal_diff[0](still[:, :, 1:] - still[:, :, :-1]).any()
     assert model(still).shape == (1, NUM_CLASSES)
     with pytest.raises(ValueError, match="span 8 frames, got 6"):
         model(torch.rand(1, NUM_JOINTS, 6, 16, 16))

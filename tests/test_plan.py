@@ -304,6 +304,19 @@ def test_a_leaderboard_shows_table_4s_paper_values_beside_its_models_rows(defaul
     assert not [name for name, c in columns.items() if "paper" in c and name.split("/")[0] not in ("msg3d", "pose-slowonly")]
 
 
+def test_stacked_modalities_give_the_model_their_channels(default: dict) -> None:
+    """PA3D's J (+) L: a joint-limb run renders both volumes as one input, and its model takes
+    17 + 17 channels, one temporal pose convolution per modality."""
+    cell = next(c for c in plan.cells(default, "pa3d") if c.column == "j_cat_l")
+    (run,) = cell.runs
+    resolved = plan.run_config(default, run)
+    assert resolved["input"]["modality"] == "joint-limb"
+    assert resolved["model"]["in_channels"] == 34 and resolved["model"]["modalities"] == 2
+    assert plan.run_config(default, plan.Run("ntu60", "hq-gt", "pa3d", "limb", "uniform", 0))["model"]["in_channels"] == 17
+    with pytest.raises(ValueError, match="modality must be one of"):
+        plan.run_config(default, plan.Run("ntu60", "hq-gt", "pa3d", "bone", "uniform", 0))
+
+
 def test_a_fused_run_may_join_models(default: dict) -> None:
     """PA3D's J u Jdiff: the late fusion of two models' runs (pa3d, pa3d-diff) on the same poses."""
     cell = next(c for c in plan.cells(default, "pa3d") if c.column == "j_or_jdiff")

@@ -27,6 +27,7 @@ from posec3d.volumes import (
     prepare_stored,
     render,
     render_stored,
+    stacked_heatmaps,
     uniform_indices,
 )
 from posec3d.volumes.heatmaps import LIMB_CUTOFF
@@ -136,7 +137,8 @@ def test_persons_accumulate_into_one_canvas():
     torch.testing.assert_close(most, torch.maximum(*alone))
 
 
-@pytest.mark.parametrize("modality,heatmaps", [("joint", joint_heatmaps), ("limb", limb_heatmaps)])
+@pytest.mark.parametrize("modality,heatmaps", [("joint", joint_heatmaps), ("limb", limb_heatmaps),
+                                               ("joint-limb", stacked_heatmaps)])
 def test_flipping_the_volume_equals_rendering_flipped_coordinates(modality, heatmaps):
     kp, score = _poses(np.random.default_rng(5), 2, 2, 3)
     flipped_kp, flipped_score = flip_coordinates(kp, score, SIZE[1])
@@ -476,7 +478,8 @@ def test_collate_pads_persons_with_zero_scores():
         collate_coordinates([items[0], (items[1][0][:1], items[1][1][:1])])
 
 
-@pytest.mark.parametrize("modality,heatmaps", [("joint", joint_heatmaps), ("limb", limb_heatmaps)])
+@pytest.mark.parametrize("modality,heatmaps", [("joint", joint_heatmaps), ("limb", limb_heatmaps),
+                                               ("joint-limb", stacked_heatmaps)])
 def test_render_gives_one_volume_per_clip(modality, heatmaps):
     cfg = VolumeConfig(modality=modality, num_clips=2, clip_len=4, size=(16, 16))
     items = [prepare_clip(_clip(np.random.default_rng(s)), cfg, test_mode=True, rng=None)
@@ -487,8 +490,9 @@ def test_render_gives_one_volume_per_clip(modality, heatmaps):
     torch.testing.assert_close(vol[3], heatmaps(kp[1, 1:], score[1, 1:], (16, 16))[0])
 
 
-def test_volume_input_renders_every_batch_into_one_buffer():
-    cfg = VolumeConfig(modality="limb", clip_len=4, size=(16, 16))
+@pytest.mark.parametrize("modality", ["limb", "joint-limb"])
+def test_volume_input_renders_every_batch_into_one_buffer(modality):
+    cfg = VolumeConfig(modality=modality, clip_len=4, size=(16, 16))
     adapter, cpu = VolumeInput(cfg), torch.device("cpu")
     rng = np.random.default_rng(23)
     batches = [adapter.collate([adapter.prepare(_clip(rng), 1, True, None) for _ in range(n)])
@@ -500,7 +504,7 @@ def test_volume_input_renders_every_batch_into_one_buffer():
     assert second.data_ptr() == first.data_ptr()  # first is gone: overwritten
     torch.testing.assert_close(second, render(*batches[1], cfg), rtol=0, atol=0)
     last = adapter.to_model(batches[2], cpu)  # a smaller batch: a buffer of its own shape
-    assert last.shape == (1, NUM_LIMBS, 4, 16, 16)
+    assert last.shape == (1, cfg.channels, 4, 16, 16)
     torch.testing.assert_close(last, render(*batches[2], cfg), rtol=0, atol=0)
     assert len(pickle.dumps(adapter)) < last.numel()  # DataLoader workers get no buffer
 

@@ -22,8 +22,11 @@ analogue of its part affinity fields. On a K x T x H x W volume:
 
 `stream`: "frames" (J, or the limbs L), "difference" (J_t - J_{t-1}, its Jdiff: T-1 frames), or
 "both" (J and Jdiff, each through its temporal pose convolution, concatenated before the action
-CNN: its fusion by concatenation, J (+) Jdiff). Fusion by score (its union) is the workflow's
-late fusion of separate runs (rule fuse). The temporal pose convolution and the action CNN
+CNN: its fusion by concatenation, J (+) Jdiff). `modalities`: how many modalities the input
+stacks along its channels, in equal parts (2 for the `joint-limb` volume: J (+) L); each gets its
+own temporal pose convolution, as PA3D encodes each pose modality into its own spatio-temporal
+representation before concatenating them (Sec. 4.1, Table 5). Fusion by score (its union) is the
+workflow's late fusion of separate runs (rule fuse). The temporal pose convolution and the action CNN
 learn jointly, from scratch (PA3D found pre-training the action CNN no better, Sec. 4.1).
 """
 
@@ -133,6 +136,7 @@ class PA3D(nn.Module):
         local_frames: int = 3,
         dilation: int = 2,
         stream: Stream = "frames",
+        modalities: int = 1,
         base_channels: int = 128,
         hidden: int = 512,
         dropout: float = 0.5,
@@ -141,19 +145,25 @@ class PA3D(nn.Module):
         super().__init__()
         if stream not in ("frames", "difference", "both"):
             raise ValueError(f"pa3d: stream must be frames, difference or both, got {stream!r}")
-        self.in_channels, self.frames, self.stream = in_channels, frames, stream
+        if modalities < 1 or in_channels % modalities:
+            raise ValueError(f"pa3d: {in_channels} input channels do not split into {modalities} modalities")
+        self.in_channels, self.frames, self.stream, self.modalities = in_channels, frames, stream, modalities
         args = (outputs, tuple(types), local_frames, dilation)
-        self.temporal = TemporalPoseConv(frames, *args) if stream != "difference" else None
-        self.temporal_diff = TemporalPoseConv(frames - 1, *args) if stream != "frames" else None
-        channels = in_channels * sum(m.maps_per_channel for m in (self.temporal, self.temporal_diff) if m)
+
+        def per_modality(frames: int) -> nn.ModuleList:
+            return nn.ModuleList(TemporalPoseConv(frames, *args) for _ in range(modalities))
+
+        self.temporal = per_modality(frames) if stream != "difference" else None
+        self.temporal_diff = per_modality(frames - 1) if stream != "frames" else None
+        channels = in_channels * sum(m[0].maps_per_channel for m in (self.temporal, self.temporal_diff) if m)
         self.action = ActionCNN(channels, base_channels, hidden, dropout)
         self.fc = nn.Linear(hidden, num_classes)
         self.reset_parameters(torch.Generator().manual_seed(seed))
 
     def reset_parameters(self, generator: torch.Generator) -> None:
         """Kaiming-normal semantic convolutions, the action CNN's init, FC normal with std 0.01."""
-        for m in (self.temporal, self.temporal_diff):
-            for conv in m.convs.values() if m else ():
+        for stream in (self.temporal, self.temporal_diff):
+            for conv in (c for m in stream or () for c in m.convs.values()):
                 nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu", generator=generator)
         self.action.reset_parameters(generator)
         nn.init.normal_(self.fc.weight, std=0.01, generator=generator)
@@ -164,8 +174,9 @@ class PA3D(nn.Module):
         if x.ndim != 5 or x.shape[1] != self.in_channels:
             raise ValueError(f"pa3d expects [N, {self.in_channels}, T, H, W] heatmap volumes, got {tuple(x.shape)}")
         maps = []
-        if self.temporal is not None:
-            maps.append(self.temporal(x))
-        if self.temporal_diff is not None:
-            maps.append(self.temporal_diff(x[:, :, 1:] - x[:, :, :-1]))
+        for i, part in enumerate(x.chunk(self.modalities, dim=1)):  # each modality's channels
+            if self.temporal is not None:
+                maps.append(self.temporal[i](part))
+            if self.temporal_diff is not None:
+                maps.append(self.temporal_diff[i](part[:, :, 1:] - part[:, :, :-1]))
         return self.fc(self.action(torch.cat(maps, dim=1)))

@@ -2,14 +2,14 @@
 
 - sampling: which frames make a clip (uniform, fixed stride)
 - transforms: subject-centred crop, random resized crop, resize and flip, on coordinates
-- heatmaps: joint (Eq. 1) and limb (Eq. 2) volumes in torch, and their left-right flip
+- heatmaps: joint (Eq. 1) and limb (Eq. 2) volumes in torch, both stacked, and their left-right flip
 - pipeline: VolumeConfig and the three calls the engine makes (prepare, collate, render)
 - stored: the same three calls for heatmaps stored by the pose estimator (source="heatmaps")
 """
 
 from __future__ import annotations
 
-from posec3d.volumes.heatmaps import flip_volume, joint_heatmaps, limb_heatmaps
+from posec3d.volumes.heatmaps import flip_volume, joint_heatmaps, limb_heatmaps, stacked_heatmaps
 from posec3d.volumes.pipeline import (
     VolumeConfig,
     collate_coordinates,
@@ -32,6 +32,7 @@ __all__ = [
     "prepare_stored",
     "render",
     "render_stored",
+    "stacked_heatmaps",
     "to_canvas",
     "uniform_indices",
 ]

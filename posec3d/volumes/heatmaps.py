@@ -2,7 +2,7 @@
 
 Input: coordinates kp [N, M, T, V, 2] in output-pixel space and scores [N, M, T, V] (>= 0),
 for N clips of M persons, T frames and V joints. Output: float32 volumes [N, C, T, H, W]
-(C = V joints or L limbs) on the device of the input, written into `out` when one is given.
+(C = V joints, L limbs, or both stacked) on the device of the input, written into `out` when one is given.
 A training loop passes the same buffer every batch: memory touched for the first time costs
 a page fault per 4 KiB, which on a CPU takes longer than rendering into it.
 Pixel centres sit at integer coordinates, x along the width, as in pyskl.
@@ -35,7 +35,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from posec3d.skeleton import JOINT_FLIP, LIMB_FLIP, LIMBS
+from posec3d.skeleton import JOINT_FLIP, LIMB_FLIP, LIMBS, NUM_JOINTS
 
 LIMB_CUTOFF = 1e-6  # limb contributions below this are dropped
 _JOINT_TINY = 1e-15  # joint row and column factors below this are flushed to zero
@@ -157,16 +157,37 @@ def limb_heatmaps(
     return out
 
 
+def stacked_heatmaps(
+    kp: torch.Tensor,
+    score: torch.Tensor,
+    size: tuple[int, int],
+    sigma: float = 0.6,
+    combine: str = "sum",
+    out: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Joint and limb volumes stacked [N, V + L, T, H, W], joint maps first: one input of both
+    modalities (PA3D's concatenation J (+) P). mmaction2's GeneratePoseTarget with with_kp and
+    with_limb sizes its output so but draws each limb over a joint's map, leaving the limb
+    channels empty; this stacks the two volumes. `out` as in joint_heatmaps."""
+    joints = joint_heatmaps(kp, score, size, sigma, combine)
+    limbs = limb_heatmaps(kp, score, size, sigma, combine=combine)
+    out = output_volume(out, (joints.shape[0], joints.shape[1] + limbs.shape[1], *joints.shape[2:]), kp)
+    return torch.cat((joints, limbs), dim=1, out=out)
+
+
+_FLIPS = {"joint": JOINT_FLIP, "limb": LIMB_FLIP,
+          "joint-limb": JOINT_FLIP + tuple(NUM_JOINTS + i for i in LIMB_FLIP)}
+
+
 def flip_volume(vol: torch.Tensor, modality: str) -> torch.Tensor:
     """Mirror volumes [N, C, T, H, W] left-right: reverse W and swap left/right channels.
 
     Equals rendering flipped coordinates (transforms.flip_coordinates); used for flip-test
     and for stored heatmaps.
     """
-    perms = {"joint": JOINT_FLIP, "limb": LIMB_FLIP}
-    if modality not in perms:
-        raise ValueError(f"modality must be 'joint' or 'limb', got {modality!r}")
-    perm = perms[modality]
+    if modality not in _FLIPS:
+        raise ValueError(f"modality must be one of {sorted(_FLIPS)}, got {modality!r}")
+    perm = _FLIPS[modality]
     if vol.ndim != 5 or vol.shape[1] != len(perm):
         raise ValueError(
             f"expected {modality} volumes [N, {len(perm)}, T, H, W], got {tuple(vol.shape)}"

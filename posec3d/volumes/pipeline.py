@@ -22,8 +22,8 @@ import numpy as np
 import torch
 
 from posec3d.config import from_dict
-from posec3d.skeleton import NUM_JOINTS, NUM_LIMBS
-from posec3d.volumes.heatmaps import joint_heatmaps, limb_heatmaps
+from posec3d.skeleton import MODALITY_CHANNELS, NUM_JOINTS
+from posec3d.volumes.heatmaps import joint_heatmaps, limb_heatmaps, stacked_heatmaps
 from posec3d.volumes.sampling import fixed_stride_indices, uniform_indices
 from posec3d.volumes.transforms import (
     Box,
@@ -39,7 +39,7 @@ from posec3d.volumes.transforms import (
 class VolumeConfig:
     """How clips become heatmap volumes; defaults are the paper's Pose-SlowOnly input."""
 
-    modality: str = "joint"  # "joint" (Eq. 1) or "limb" (Eq. 2)
+    modality: str = "joint"  # "joint" (Eq. 1), "limb" (Eq. 2) or "joint-limb" (both stacked)
     clip_len: int = 48  # frames per clip (T)
     size: tuple[int, int] = (56, 56)  # (H, W) of the volume
     sigma: float = 0.6  # gaussian std in output pixels
@@ -60,8 +60,8 @@ class VolumeConfig:
         for name in ("size", "rrc_area", "rrc_aspect"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         problems = [msg for bad, msg in (
-            (self.modality not in ("joint", "limb"),
-             f"modality must be 'joint' or 'limb', got {self.modality!r}"),
+            (self.modality not in MODALITY_CHANNELS,
+             f"modality must be one of {sorted(MODALITY_CHANNELS)}, got {self.modality!r}"),
             (self.clip_len < 1, f"clip_len must be >= 1, got {self.clip_len}"),
             (len(self.size) != 2 or min(self.size) < 1,
              f"size must be two positive integers (H, W), got {self.size}"),
@@ -95,8 +95,8 @@ class VolumeConfig:
 
     @property
     def channels(self) -> int:
-        """Channels of a volume: one per joint or one per limb."""
-        return NUM_JOINTS if self.modality == "joint" else NUM_LIMBS
+        """Channels of a volume: one per joint, one per limb, or both."""
+        return MODALITY_CHANNELS[self.modality]
 
 
 def prepare_clip(
@@ -203,9 +203,8 @@ def render(
     if kp.ndim != 6:
         raise ValueError(f"kp must be [N, num_clips, M, T, V, 2], got {tuple(kp.shape)}")
     kp, score = kp.flatten(0, 1), score.flatten(0, 1)
-    if cfg.modality == "joint":
-        return joint_heatmaps(kp, score, cfg.size, cfg.sigma, cfg.combine, out=out)
-    return limb_heatmaps(kp, score, cfg.size, cfg.sigma, combine=cfg.combine, out=out)
+    draw = {"joint": joint_heatmaps, "limb": limb_heatmaps, "joint-limb": stacked_heatmaps}[cfg.modality]
+    return draw(kp, score, cfg.size, cfg.sigma, combine=cfg.combine, out=out)
 
 
 def frame_indices(

@@ -6,6 +6,7 @@ import os
 import shlex
 
 from posec3d import plan
+from posec3d.skeleton import MODALITY_CHANNELS
 from posec3d.tables import claims, length_bins
 
 # The software of every job, declared (snakemake --lint asks for it in every rule): the project's conda
@@ -25,13 +26,14 @@ plan.check_annotation_files(config)
 plan.check_video_datasets(config)
 claims.check_claims(config)
 ESTIMATOR_NAMES = "|".join(config.get("estimators", {}).get("models", {})) or "(?!)"  # detectors among them
+MODALITY = "(" + "|".join(MODALITY_CHANNELS) + ")"  # a trained run's: joint, limb, joint-limb
 
 
 wildcard_constraints:
     dataset=r"[a-z0-9]+",
     source=r"[a-z0-9-]+",
-    run=r"[a-z0-9-]+_(joint|limb)_[a-z0-9]+_s\d+",
-    fused=r"([a-z0-9-]+_(joint|limb)(\+(joint|limb))+|[a-z0-9-]+(\+[a-z0-9-]+)+_(joint|limb))_[a-z0-9]+_s\d+",
+    run=rf"[a-z0-9-]+_{MODALITY}_[a-z0-9]+_s\d+",
+    fused=rf"([a-z0-9-]+_{MODALITY}(\+{MODALITY})+|[a-z0-9-]+(\+[a-z0-9-]+)+_{MODALITY})_[a-z0-9]+_s\d+",
     test=r"test_\d+clip[a-z0-9._-]*",
     clips=r"\d+",
     drop=r"0?\.\d+|1",
