@@ -1,5 +1,5 @@
 # posec3d-bench: the two commands a newcomer needs (README "Quick start").
-#   make table4   set up .venv (first time, no caches: ~24 min, mostly building mmcv), then build
+#   make table4   set up .venv (first time, no caches: 21-35 min, mostly building mmcv), then build
 #                 results/table4.csv on the default profile (snakemake --cores all)
 #   make test     set up .venv, lint (ruff, snakemake --lint) and run the tests
 #   make lint     lint only
