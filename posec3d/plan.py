@@ -17,7 +17,7 @@ from typing import Any
 
 from posec3d.config import merge, read_mapping
 from posec3d.extract import BOX_SOURCES, DETECTOR_BOXES
-from posec3d.skeleton import MODALITY_CHANNELS
+from posec3d.skeleton import MODALITY_CHANNELS, MODALITY_PARTS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -364,8 +364,11 @@ def run_config(config: dict[str, Any], run: Run) -> dict[str, Any]:
         if run.modality not in MODALITY_CHANNELS:
             raise ValueError(f"run {run.dir}: modality must be one of {sorted(MODALITY_CHANNELS)}, "
                              f"got {run.modality!r}")
+        stacked = {"in_channels": MODALITY_CHANNELS[run.modality]}  # a heatmap model's input follows the modality
+        if "modalities" in resolved["model"]:  # and a model that treats stacked modalities apart (PA3D)
+            stacked["modalities"] = len(MODALITY_PARTS[run.modality])
         resolved = merge(resolved, {"input": {"modality": run.modality, **sampling_input(run.sampling)},
-                                    "model": {"in_channels": MODALITY_CHANNELS[run.modality]}})
+                                    "model": stacked})
         extracted = extraction(config, run.poses)
         if extracted is not None and extracted.heatmaps:  # Table 3d: the estimator's own heatmaps
             resolved = merge(resolved, {"input": {"source": "heatmaps"}})

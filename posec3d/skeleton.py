@@ -39,10 +39,12 @@ LIMBS: tuple[tuple[int, int], ...] = (
 )
 NUM_LIMBS = len(LIMBS)
 
-# A heatmap volume's channels by modality: joints (Eq. 1), limbs (Eq. 2), or both stacked as one
-# input, joint maps first (PA3D's J (+) P, limbs standing for its part affinity fields). Late
-# fusion of separate runs is `joint+limb`.
-MODALITY_CHANNELS: dict[str, int] = {"joint": NUM_JOINTS, "limb": NUM_LIMBS, "joint-limb": NUM_JOINTS + NUM_LIMBS}
+# A heatmap volume's modalities: joints (Eq. 1), limbs (Eq. 2), or both stacked as one input,
+# joint maps first (PA3D's J (+) P, limbs standing for its part affinity fields), and their
+# channels. Late fusion of separate runs is `joint+limb`.
+MODALITY_PARTS: dict[str, tuple[str, ...]] = {"joint": ("joint",), "limb": ("limb",), "joint-limb": ("joint", "limb")}
+MODALITY_CHANNELS: dict[str, int] = {
+    m: sum({"joint": NUM_JOINTS, "limb": NUM_LIMBS}[p] for p in parts) for m, parts in MODALITY_PARTS.items()}
 
 LEFT_JOINTS: tuple[int, ...] = (1, 3, 5, 7, 9, 11, 13, 15)
 RIGHT_JOINTS: tuple[int, ...] = (2, 4, 6, 8, 10, 12, 14, 16)

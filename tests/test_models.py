@@ -441,7 +441,7 @@ def test_pa3d_count_matches_its_architecture(stream: str, types: tuple[str, ...]
 def test_pa3d_stacked_modalities_each_have_their_own_temporal_pose_convolution() -> None:
     """J (+) L: the joint-limb volume's halves go through their own semantic convolutions, and the
     action CNN sees the joint maps, then the limb maps; one modality alone is a different model."""
-    model = build_model("pa3d", NUM_CLASSES, in_channels=2 * NUM_JOINTS, modalities=2, stream="both",
+    model = build_model("pa3d", NUM_CLASSES, in_channels=MODALITY_CHANNELS["joint-limb"], modalities=2, stream="both",
                         base_channels=8, hidden=16).eval()
     joints, limbs = torch.rand(2, NUM_JOINTS, 8, 16, 16), torch.rand(2, NUM_LIMBS, 8, 16, 16)
     seen = []

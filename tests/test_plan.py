@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
+import yaml
 
 from posec3d import plan
 from posec3d.config import read_mapping
@@ -301,18 +303,29 @@ def test_a_leaderboard_shows_table_4s_paper_values_beside_its_models_rows(defaul
     assert columns["msg3d/gmacs_paper"]["paper"] == declared["gcn_flops"]["paper"]
     assert columns["pose-slowonly/params_paper"]["paper"] == declared["cnn_params"]["paper"]
     assert "paper" not in columns["msg3d/acc_10clip"] and "paper" not in columns["msg3d/params_profile"]
-    assert not [name for name, c in columns.items() if "paper" in c and name.split("/")[0] not in ("msg3d", "pose-slowonly")]
+    assert not [name for name, c in columns.items()
+                if "paper" in c and name.split("/")[0] not in ("msg3d", "pose-slowonly")]
+
+
+def test_a_leaderboards_paper_source_must_be_a_declared_table(default: dict, tmp_path: Path) -> None:
+    declared = plan.load_tables()
+    declared["models"]["leaderboard"]["paper_from"] = "table99"
+    (tmp_path / "tables.yaml").write_text(yaml.safe_dump(declared))
+    with pytest.raises(ValueError, match="table models: paper_from names 'table99', not a declared table"):
+        plan.tables_of({**default, "tables_file": str(tmp_path / "tables.yaml")})
 
 
 def test_stacked_modalities_give_the_model_their_channels(default: dict) -> None:
     """PA3D's J (+) L: a joint-limb run renders both volumes as one input, and its model takes
-    17 + 17 channels, one temporal pose convolution per modality."""
+    17 + 17 channels, one temporal pose convolution per modality (PA3D's recipe names `modalities`:
+    the run sets it)."""
     cell = next(c for c in plan.cells(default, "pa3d") if c.column == "j_cat_l")
     (run,) = cell.runs
     resolved = plan.run_config(default, run)
     assert resolved["input"]["modality"] == "joint-limb"
     assert resolved["model"]["in_channels"] == 34 and resolved["model"]["modalities"] == 2
-    assert plan.run_config(default, plan.Run("ntu60", "hq-gt", "pa3d", "limb", "uniform", 0))["model"]["in_channels"] == 17
+    limb = plan.run_config(default, plan.Run("ntu60", "hq-gt", "pa3d", "limb", "uniform", 0))["model"]
+    assert limb["in_channels"] == 17 and limb["modalities"] == 1
     with pytest.raises(ValueError, match="modality must be one of"):
         plan.run_config(default, plan.Run("ntu60", "hq-gt", "pa3d", "bone", "uniform", 0))
 

@@ -14,7 +14,7 @@ import torch
 
 from posec3d.config import ConfigError
 from posec3d.data import VolumeInput
-from posec3d.skeleton import JOINT_FLIP, LIMBS, NUM_JOINTS, NUM_LIMBS
+from posec3d.skeleton import JOINT_FLIP, LIMBS, MODALITY_CHANNELS, NUM_JOINTS, NUM_LIMBS
 from posec3d.volumes import (
     VolumeConfig,
     collate_coordinates,
@@ -195,7 +195,7 @@ def test_limb_values_are_exact_down_to_the_cutoff_and_zero_below(size, weight):
     assert above.sum() > 300 and below.sum() > 1000  # both sides of the cutoff are tested
 
 
-@pytest.mark.parametrize("heatmaps", [joint_heatmaps, limb_heatmaps])
+@pytest.mark.parametrize("heatmaps", [joint_heatmaps, limb_heatmaps, stacked_heatmaps])
 @pytest.mark.parametrize("persons", [0, 2])
 @pytest.mark.parametrize("combine", ["sum", "max"])
 def test_rendering_into_a_used_buffer_overwrites_all_of_it(heatmaps, persons, combine):
@@ -207,10 +207,11 @@ def test_rendering_into_a_used_buffer_overwrites_all_of_it(heatmaps, persons, co
     torch.testing.assert_close(got, fresh, rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("heatmaps", [joint_heatmaps, limb_heatmaps])
-def test_out_must_be_a_contiguous_float32_volume_of_the_right_shape(heatmaps):
+@pytest.mark.parametrize("heatmaps,modality", [(joint_heatmaps, "joint"), (limb_heatmaps, "limb"),
+                                               (stacked_heatmaps, "joint-limb")])
+def test_out_must_be_a_contiguous_float32_volume_of_the_right_shape(heatmaps, modality):
     kp, score = _tensors(*_poses(np.random.default_rng(22), 1, 1, 2))
-    channels = NUM_JOINTS if heatmaps is joint_heatmaps else NUM_LIMBS
+    channels = MODALITY_CHANNELS[modality]
     shape = (1, channels, 2, *SIZE)
     for bad in (torch.empty(1, channels, 2, 20, 23), torch.empty(shape, dtype=torch.float64),
                 torch.empty(1, channels, 2, 24, 20).transpose(-1, -2)):

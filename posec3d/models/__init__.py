@@ -5,7 +5,9 @@ To add a model, write one module in this package and decorate its nn.Module clas
 
 A model has `forward(x) -> logits [N, num_classes]`, its classifier as `fc`, `input_kind`
 ("volume": [N, C, T, H, W]; "coordinates": [N, M, T, V, C]), `default_input_shape` (one sample,
-the paper's input) and takes `num_classes` and a `seed` for its initial weights.
+the paper's input) and takes `num_classes` and a `seed` for its initial weights. A "volume" model
+also takes `in_channels`: the workflow sets it from the run's modality (17 joint or limb maps, 34
+for both stacked), whatever its recipe says.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ analogue of its part affinity fields. On a K x T x H x W volume:
 `stream`: "frames" (J, or the limbs L), "difference" (J_t - J_{t-1}, its Jdiff: T-1 frames), or
 "both" (J and Jdiff, each through its temporal pose convolution, concatenated before the action
 CNN: its fusion by concatenation, J (+) Jdiff). `modalities`: how many modalities the input
-stacks along its channels, in equal parts (2 for the `joint-limb` volume: J (+) L); each gets its
+stacks along its channels, in equal parts (the workflow sets it from the run's modality: 2 for the
+`joint-limb` volume, J (+) L, whose joint and limb parts have 17 channels each); each gets its
 own temporal pose convolution, as PA3D encodes each pose modality into its own spatio-temporal
 representation before concatenating them (Sec. 4.1, Table 5). Fusion by score (its union) is the
 workflow's late fusion of separate runs (rule fuse). The temporal pose convolution and the action CNN

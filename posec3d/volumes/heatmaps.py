@@ -168,11 +168,17 @@ def stacked_heatmaps(
     """Joint and limb volumes stacked [N, V + L, T, H, W], joint maps first: one input of both
     modalities (PA3D's concatenation J (+) P). mmaction2's GeneratePoseTarget with with_kp and
     with_limb sizes its output so but draws each limb over a joint's map, leaving the limb
-    channels empty; this stacks the two volumes. `out` as in joint_heatmaps."""
-    joints = joint_heatmaps(kp, score, size, sigma, combine)
-    limbs = limb_heatmaps(kp, score, size, sigma, combine=combine)
-    out = output_volume(out, (joints.shape[0], joints.shape[1] + limbs.shape[1], *joints.shape[2:]), kp)
-    return torch.cat((joints, limbs), dim=1, out=out)
+    channels empty; this stacks the two volumes. `out` as in joint_heatmaps.
+
+    Each clip's joint and limb maps are contiguous blocks of `out`, rendered in place, one clip at
+    a time: no temporary volumes.
+    """
+    n, _, t, v = _check_inputs(kp, score, size, sigma, combine)
+    out = output_volume(out, (n, v + len(LIMBS), t, *size), kp)
+    for i in range(n):
+        joint_heatmaps(kp[i:i + 1], score[i:i + 1], size, sigma, combine, out=out[i:i + 1, :v])
+        limb_heatmaps(kp[i:i + 1], score[i:i + 1], size, sigma, combine=combine, out=out[i:i + 1, v:])
+    return out
 
 
 _FLIPS = {"joint": JOINT_FLIP, "limb": LIMB_FLIP,
