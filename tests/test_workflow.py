@@ -445,7 +445,9 @@ def test_an_interrupted_run_goes_on_with_the_same_command(tmp_path: Path) -> Non
     log = repo / "logs" / "render" / "gym.log"
     first = subprocess.Popen(command, cwd=repo, env=_env(repo), start_new_session=True,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    while not log.exists() and first.poll() is None:  # the render job's shell has started
+    # the render job itself is running once it has logged its first line (the log file alone
+    # may exist before the job's process does, and a Ctrl-C then can miss the job)
+    while not (log.exists() and log.stat().st_size > 0) and first.poll() is None:
         time.sleep(0.02)
     os.killpg(first.pid, signal.SIGINT)  # what Ctrl-C sends: Snakemake and its job alike
     output = first.communicate(timeout=120)[0]
