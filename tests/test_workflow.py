@@ -443,8 +443,11 @@ def test_an_interrupted_run_goes_on_with_the_same_command(tmp_path: Path) -> Non
     (repo / SMOKE).write_text(yaml.safe_dump(profile))
     command = [sys.executable, "-m", "snakemake", "--cores", "1", "data/gym/videos", "--configfile", SMOKE]
     log = repo / "logs" / "render" / "gym.log"
+    # a shell without job control starts background commands (`make test &`) with SIGINT ignored,
+    # and children inherit that: give Snakemake back the default, as an interactive Ctrl-C finds it
     first = subprocess.Popen(command, cwd=repo, env=_env(repo), start_new_session=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # the render job itself is running once it has logged its first line (the log file alone
     # may exist before the job's process does, and a Ctrl-C then can miss the job)
     while not (log.exists() and log.stat().st_size > 0) and first.poll() is None:
