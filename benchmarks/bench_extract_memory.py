@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from posec3d.storage import load_poses  # noqa: E402
 from posec3d.video import iter_video  # noqa: E402
 from posec3d.video.io import video_writer  # noqa: E402
 from tests.estimator_folders import random_estimator  # noqa: E402
@@ -99,8 +100,6 @@ def main() -> None:
                 "--max-persons", str(args.max_persons), "--threads", str(args.threads),
                 "--out", str(tmp / f"poses_{minutes:g}.npz")], tmp)
             times = dict(re.findall(r"(decode|detect|pose|write) ([\d.]+)s", err))
-            from posec3d.storage import load_poses
-
             clip = load_poses(tmp / f"poses_{minutes:g}.npz")["annotations"][0]
             frames, crops = clip["total_frames"], int((clip["keypoint_score"].sum(-1) > 0).sum())
             print(f"| streamed extraction (detection boxes) | {minutes:g} min | {frames} | {wall / 60:.1f} | "

@@ -229,7 +229,7 @@ def leaderboard_columns(models: list[str], board: dict[str, Any],
                     {"name": f"{model}{BOARD}test_speed", "label": f"test, {clips[-1]}-clip", "group": model,
                      "unit": "clips/s", "speed": "test", "clips": clips[-1], "run": run}]
     for column in columns:
-        if column["name"] in (paper or {}):
+        if paper and column["name"] in paper:
             column["paper"] = paper[column["name"]]
     return columns
 
@@ -292,16 +292,21 @@ def runs(config: dict[str, Any], tables: list[str] | None = None) -> list[Run]:
     return sorted({run for t in names for c in cells(config, t) for run in c.trained_runs})
 
 
-def tracked_clips(config: dict[str, Any], run: Run) -> list[int]:
-    """The k-clip tests the profile's paper tables ask of `run` on its own clean poses: its MLflow
-    record logs them. Table 5's keypoint-drop and Figure 5's cross-pose tests are inputs of their
-    tables only (whose MLflow records hold their cells), so that building Table 4 does not train
-    the estimators and extract the poses those tests need; so are a leaderboard's tests (MS-G3D's
-    10-clip), so that Table 4 runs no test it does not show."""
+def tracked_clips(config: dict[str, Any]) -> dict[Run, list[int]]:
+    """Per run of the profile, the k-clip tests its paper tables ask of it on its own clean poses:
+    its MLflow record logs them. Table 5's keypoint-drop and Figure 5's cross-pose tests are inputs
+    of their tables only (whose MLflow records hold their cells), so that building Table 4 does not
+    train the estimators and extract the poses those tests need; so are a leaderboard's tests
+    (MS-G3D's 10-clip), so that Table 4 runs no test it does not show. A run only a leaderboard
+    uses is absent: it logs no test."""
     tables = tables_of(config)
-    papers = [t for t in tables if "leaderboard" not in tables[t]]
-    return sorted({c.clips for t in papers for c in cells(config, t)
-                   if run in c.trained_runs and not c.keypoint_drop and c.test_poses is None})
+    clips: dict[Run, set[int]] = {}
+    for table in (t for t in tables if "leaderboard" not in tables[t]):
+        for cell in cells(config, table):
+            if not cell.keypoint_drop and cell.test_poses is None:
+                for run in cell.trained_runs:
+                    clips.setdefault(run, set()).add(cell.clips)
+    return {run: sorted(ks) for run, ks in clips.items()}
 
 
 def sampling_input(sampling: str) -> dict[str, Any]:

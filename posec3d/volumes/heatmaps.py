@@ -35,7 +35,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from posec3d.skeleton import JOINT_FLIP, LIMB_FLIP, LIMBS, NUM_JOINTS
+from posec3d.skeleton import JOINT_FLIP, LIMB_FLIP, LIMBS, MODALITY_PARTS
 
 LIMB_CUTOFF = 1e-6  # limb contributions below this are dropped
 _JOINT_TINY = 1e-15  # joint row and column factors below this are flushed to zero
@@ -181,8 +181,15 @@ def stacked_heatmaps(
     return out
 
 
-_FLIPS = {"joint": JOINT_FLIP, "limb": LIMB_FLIP,
-          "joint-limb": JOINT_FLIP + tuple(NUM_JOINTS + i for i in LIMB_FLIP)}
+def _stacked_flip(parts: tuple[str, ...]) -> tuple[int, ...]:
+    """The channel permutation of a mirrored volume that stacks `parts` (MODALITY_PARTS)."""
+    perm: list[int] = []
+    for part in parts:
+        perm += [len(perm) + i for i in {"joint": JOINT_FLIP, "limb": LIMB_FLIP}[part]]
+    return tuple(perm)
+
+
+_FLIPS = {modality: _stacked_flip(parts) for modality, parts in MODALITY_PARTS.items()}
 
 
 def flip_volume(vol: torch.Tensor, modality: str) -> torch.Tensor:

@@ -34,6 +34,8 @@ from posec3d.volumes.transforms import (
     subject_box,
 )
 
+_DRAW = {"joint": joint_heatmaps, "limb": limb_heatmaps, "joint-limb": stacked_heatmaps}  # by modality
+
 
 @dataclass(frozen=True)
 class VolumeConfig:
@@ -203,8 +205,7 @@ def render(
     if kp.ndim != 6:
         raise ValueError(f"kp must be [N, num_clips, M, T, V, 2], got {tuple(kp.shape)}")
     kp, score = kp.flatten(0, 1), score.flatten(0, 1)
-    draw = {"joint": joint_heatmaps, "limb": limb_heatmaps, "joint-limb": stacked_heatmaps}[cfg.modality]
-    return draw(kp, score, cfg.size, cfg.sigma, combine=cfg.combine, out=out)
+    return _DRAW[cfg.modality](kp, score, cfg.size, cfg.sigma, combine=cfg.combine, out=out)
 
 
 def frame_indices(

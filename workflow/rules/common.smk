@@ -20,6 +20,7 @@ TRACKING_JSON = json.dumps({k: config[k] for k in ("profile", "mlflow")}, sort_k
 TABLES = list(plan.tables_of(config))
 RUNS = plan.runs(config)
 RUN_BY_DIR = {run.dir: run for run in RUNS}
+TRACKED_CLIPS = plan.tracked_clips(config)  # the k-clip tests each run's MLflow record logs
 # a typo in a hyperparameter or a claim stops the workflow now, naming it, not when its job runs
 plan.check_run_configs(config)
 plan.check_annotation_files(config)
@@ -192,7 +193,7 @@ def train_threads():
 def tests_of_run(wildcards):
     """The test metrics and scores this run's MLflow record logs (`plan.tracked_clips`)."""
     run = run_of(wildcards)
-    clips = plan.tracked_clips(config, run)
+    clips = TRACKED_CLIPS.get(run, [])
     return [run.test_metrics(k) for k in clips] + [run.test_scores(k) for k in clips]
 
 
